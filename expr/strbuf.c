@@ -1,0 +1,143 @@
+/*
+ * expr/strbuf.c -- growable byte string and the aborting allocators
+ *
+ * Growth doubles the capacity so appends are amortised O(1).
+ */
+#include "expr/strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(size_t n)
+{
+  fprintf(stderr, "adfrun: out of memory allocating %zu bytes\n", n);
+  abort();
+}
+
+void *xmalloc(size_t n)
+{
+  void *p = malloc(n ? n : 1);
+  if (!p)
+    oom(n);
+  return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p)
+    oom(n * size);
+  return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+  void *q = realloc(p, n ? n : 1);
+  if (!q)
+    oom(n);
+  return q;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+  char *d = xmalloc(n + 1);
+  memcpy(d, s, n);
+  d[n] = '\0';
+  return d;
+}
+
+char *xstrdup(const char *s)
+{
+  return xstrndup(s, strlen(s));
+}
+
+void sb_init(StrBuf *sb)
+{
+  sb->cap = 32;
+  sb->len = 0;
+  sb->s = xmalloc(sb->cap);
+  sb->s[0] = '\0';
+}
+
+void sb_fini(StrBuf *sb)
+{
+  free(sb->s);
+  sb->s = NULL;
+  sb->len = sb->cap = 0;
+}
+
+void sb_reset(StrBuf *sb)
+{
+  sb->len = 0;
+  if (sb->s)
+    sb->s[0] = '\0';
+}
+
+void sb_reserve(StrBuf *sb, size_t extra)
+{
+  size_t need = sb->len + extra + 1;
+  if (need <= sb->cap)
+    return;
+  size_t cap = sb->cap ? sb->cap : 32;
+  while (cap < need)
+    cap *= 2;
+  sb->s = xrealloc(sb->s, cap);
+  sb->cap = cap;
+}
+
+void sb_putc(StrBuf *sb, char c)
+{
+  if (sb->len + 2 > sb->cap)
+    sb_reserve(sb, 1);
+  sb->s[sb->len++] = c;
+  sb->s[sb->len] = '\0';
+}
+
+void sb_put(StrBuf *sb, const char *s, size_t len)
+{
+  if (len == 0)
+    return;
+  sb_reserve(sb, len);
+  memcpy(sb->s + sb->len, s, len);
+  sb->len += len;
+  sb->s[sb->len] = '\0';
+}
+
+void sb_puts(StrBuf *sb, const char *s)
+{
+  sb_put(sb, s, strlen(s));
+}
+
+void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap)
+{
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap);
+  if (n < 0) {
+    va_end(ap2);
+    return;
+  }
+  if ((size_t)n >= sb->cap - sb->len) {
+    sb_reserve(sb, (size_t)n);
+    vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap2);
+  }
+  va_end(ap2);
+  sb->len += (size_t)n;
+}
+
+void sb_printf(StrBuf *sb, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  sb_vprintf(sb, fmt, ap);
+  va_end(ap);
+}
+
+char *sb_take(StrBuf *sb)
+{
+  char *s = sb->s ? sb->s : xstrdup("");
+  sb->s = NULL;
+  sb->len = sb->cap = 0;
+  return s;
+}
