@@ -1,0 +1,34 @@
+#!/bin/sh
+# scripts/fuzz.sh -- run every libFuzzer target for a bounded time
+#
+# Each target first replays tests/fuzz/regressions/ (crash inputs kept as
+# regression tests), then fuzzes for SECONDS with its seed corpus copied
+# into a scratch folder (the checked-in corpus is never modified).
+set -eu
+dir=$1
+secs=${2:-30}
+root=$(cd "$(dirname "$0")/.." && pwd)
+status=0
+for bin in "$dir"/fuzz_*; do
+  [ -x "$bin" ] || continue
+  name=$(basename "$bin")
+  short=${name#fuzz_}
+  work=$(mktemp -d)
+  if [ -d "$root/tests/fuzz/corpus_$short" ]; then
+    cp -r "$root/tests/fuzz/corpus_$short/." "$work/"
+  fi
+  dict=""
+  [ -f "$root/tests/fuzz/$short.dict" ] && dict="-dict=$root/tests/fuzz/$short.dict"
+  if [ -d "$root/tests/fuzz/regressions" ] && ls "$root/tests/fuzz/regressions" | grep -q .; then
+    "$bin" "$root"/tests/fuzz/regressions/* >/dev/null 2>&1 || { echo "$name: regression input fails"; status=1; }
+  fi
+  echo "fuzzing $name for ${secs}s"
+  # shellcheck disable=SC2086
+  if ! "$bin" $dict -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 "$work" >"$work.log" 2>&1; then
+    echo "$name: crash found"; tail -40 "$work.log"; status=1
+  else
+    grep -E "stat::number_of_executed_units|Done" "$work.log" | tail -2
+  fi
+  rm -rf "$work" "$work.log"
+done
+exit $status
