@@ -22,9 +22,14 @@ for bin in "$dir"/fuzz_*; do
   if [ -d "$root/tests/fuzz/regressions" ] && ls "$root/tests/fuzz/regressions" | grep -q .; then
     "$bin" "$root"/tests/fuzz/regressions/* >/dev/null 2>&1 || { echo "$name: regression input fails"; status=1; }
   fi
-  echo "fuzzing $name for ${secs}s"
+  t=$secs
+  # A target may ask for a multiple of the base time (tests/fuzz/<x>.scale).
+  if [ -f "$root/tests/fuzz/$short.scale" ]; then
+    t=$((secs * $(cat "$root/tests/fuzz/$short.scale")))
+  fi
+  echo "fuzzing $name for ${t}s"
   # shellcheck disable=SC2086
-  if ! "$bin" $dict -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 "$work" >"$work.log" 2>&1; then
+  if ! "$bin" $dict -max_total_time="$t" -rss_limit_mb=2048 -print_final_stats=1 "$work" >"$work.log" 2>&1; then
     echo "$name: crash found"; tail -40 "$work.log"; status=1
   else
     grep -E "stat::number_of_executed_units|Done" "$work.log" | tail -2
