@@ -1,0 +1,36 @@
+# tests/tests.cmake -- extra test targets, included by the top CMakeLists.txt
+#
+# adf_expr_test runs every tests/expr/*.test file as its own CTest; it links
+# only adf_expr so an upward call fails to link.  bench_expr is a benchmark
+# program (built, never run by CTest).  Fuzz targets are built by the top
+# file when ADF_FUZZ=ON; here only their regressions are replayed.
+
+# ---- expression tests -----------------------------------------------------
+add_executable(adf_expr_test ${PROJECT_SOURCE_DIR}/tests/runner/adf_expr_test.c)
+target_link_libraries(adf_expr_test PRIVATE adf_expr)
+
+file(GLOB EXPR_TEST_FILES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/expr/*.test)
+foreach(f ${EXPR_TEST_FILES})
+  get_filename_component(name ${f} NAME_WE)
+  add_test(NAME expr/${name} COMMAND adf_expr_test ${f})
+  set_tests_properties(expr/${name} PROPERTIES
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+    ENVIRONMENT "ADF_SHARED=${ADF_SHARED_DIR}")
+endforeach()
+
+# ---- benchmarks -------------------------------------------------------------
+add_executable(bench_expr ${PROJECT_SOURCE_DIR}/bench/expr.c)
+target_link_libraries(bench_expr PRIVATE adf_expr)
+
+# ---- fuzz regressions (replayed without libFuzzer) --------------------------
+if(NOT ADF_FUZZ)
+  add_executable(fuzz_expr_replay ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_expr.c)
+  target_compile_definitions(fuzz_expr_replay PRIVATE ADF_FUZZ_REPLAY=1)
+  target_link_libraries(fuzz_expr_replay PRIVATE adf_expr)
+  file(GLOB FUZZ_EXPR_REGRESSIONS CONFIGURE_DEPENDS
+    ${PROJECT_SOURCE_DIR}/tests/fuzz/regressions/expr-*)
+  if(FUZZ_EXPR_REGRESSIONS)
+    add_test(NAME fuzz/expr-regressions
+      COMMAND fuzz_expr_replay ${FUZZ_EXPR_REGRESSIONS})
+  endif()
+endif()
