@@ -1,9 +1,44 @@
 /*
- * activities/registry.c -- table of leaf activity types (filled by later work)
+ * activities/registry.c -- the table of leaf activity types
+ *
+ * One row per ADF leaf type, in the order documented in docs/activities/.
+ * Look-ups are linear: the table is small and searched once per run.
  */
 #include "activities/registry.h"
 
-int act_registry_count(void)
+#include <strings.h>
+
+/* interp/ cannot name activities/, so the CLI layer offers a setter;
+ * weak so that this file links before that setter exists. */
+extern void cli_set_leaf_lookup(const ActivityType *(*find)(const char *))
+    __attribute__((weak));
+
+static const ActivityType *const rows[] = {
+    &act_web_type,
+};
+
+#define N_ROWS (sizeof rows / sizeof rows[0])
+
+const ActivityType *act_registry_find(const char *type)
 {
-  return 0;
+  for (size_t i = 0; type && i < N_ROWS; i++)
+    if (strcasecmp(rows[i]->type, type) == 0)
+      return rows[i];
+  return NULL;
+}
+
+size_t act_registry_count(void)
+{
+  return N_ROWS;
+}
+
+const ActivityType *act_registry_at(size_t i)
+{
+  return i < N_ROWS ? rows[i] : NULL;
+}
+
+void act_registry_install(void)
+{
+  if (cli_set_leaf_lookup)
+    cli_set_leaf_lookup(act_registry_find);
 }

@@ -34,3 +34,6 @@ if(NOT ADF_FUZZ)
       COMMAND fuzz_expr_replay ${FUZZ_EXPR_REGRESSIONS})
   endif()
 endif()
+
+# ---- WebActivity / HTTP tests and benchmark -------------------------------
+include(${PROJECT_SOURCE_DIR}/tests/web.cmake)
