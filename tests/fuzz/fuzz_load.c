@@ -1,0 +1,97 @@
+/*
+ * tests/fuzz/fuzz_load.c -- libFuzzer target for the definition loader
+ *
+ * Feeds the bytes to json_parse() and to load_yaml_text() (both with a
+ * SrcMap), then builds a Pipeline and a Resource from whatever parsed.
+ * An Err is a normal outcome; a crash, a leak or a sanitizer report is a
+ * bug.  With -DADF_FUZZ_REPLAY it runs the files named on its command line.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr/json.h"
+#include "interp/load.h"
+#include "interp/load_extra.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool touch(void *ud, const ActivityDef *a)
+{
+  size_t *n = ud;
+  *n += a->n_deps + a->n_blocks;
+  return true;
+}
+
+static void build(Value *doc, SrcMap *locs, const char *file)
+{
+  Err err = ERR_INIT;
+  size_t n = 0;
+  Value *copy = val_ref(doc);
+  ResKind k = load_detect_kind(doc, file);
+  Pipeline *p = load_pipeline_value(doc, locs, file, &err);
+  if (p) {
+    SrcLoc loc;
+    pipeline_walk(p, touch, &n);
+    if (p->n_acts) {
+      pipeline_loc(p, p->acts[0]->path, &loc);
+      pipeline_find_activity(p, p->acts[p->n_acts - 1]->name);
+    }
+    pipeline_free(p);
+  }
+  err_clear(&err);
+  resource_free(load_resource_value(copy, NULL, k, file, &err));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  const char *text = (const char *)data;
+  Err err = ERR_INIT;
+  SrcMap *locs = srcmap_new();
+  Value *doc = json_parse(text, size, locs, &err);
+  if (doc)
+    build(doc, locs, "fuzz.json");
+  else
+    srcmap_free(locs);
+
+  err_clear(&err);
+  locs = srcmap_new();
+  doc = load_yaml_text(text, size, locs, &err);
+  if (doc)
+    build(doc, locs, "fuzz.yaml");
+  else
+    srcmap_free(locs);
+  return 0;
+}
+
+#ifdef ADF_FUZZ_REPLAY
+int main(int argc, char **argv)
+{
+  int n = 0;
+  for (int i = 1; i < argc; i++) {
+    FILE *f = fopen(argv[i], "rb");
+    char *buf;
+    long len;
+    if (!f) {
+      fprintf(stderr, "%s: cannot open\n", argv[i]);
+      return 2;
+    }
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)len + 1);
+    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+      fclose(f);
+      free(buf);
+      return 2;
+    }
+    fclose(f);
+    LLVMFuzzerTestOneInput((const uint8_t *)buf, (size_t)len);
+    free(buf);
+    n++;
+  }
+  printf("%d passed, 0 failed\n", n);
+  return 0;
+}
+#endif
