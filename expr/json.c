@@ -19,18 +19,30 @@ typedef struct Reader {
   const char *p, *end, *start;
   const char *line_start;
   int line;
+  const char *col_at; /* col_of() cache: column 'col_n' is at 'col_at' */
+  int col_n;
   SrcMap *locs;  /* borrowed; may be NULL */
   StrBuf path;   /* current path, only maintained with locs */
   StrBuf tmp;    /* scratch for string bodies */
   Err *err;
 } Reader;
 
-static int col_of(const Reader *r, const char *at)
+/* Column of 'at' on the current line, counting code points.  Counting
+ * resumes from the last answer when it is on the same line, so long
+ * one-line documents (ARM exports) stay linear. */
+static int col_of(Reader *r, const char *at)
 {
+  const char *q = r->line_start;
   int col = 1;
-  for (const char *q = r->line_start; q < at; q++)
+  if (r->col_at && r->col_at >= r->line_start && r->col_at <= at) {
+    q = r->col_at;
+    col = r->col_n;
+  }
+  for (; q < at; q++)
     if (((unsigned char)*q & 0xC0) != 0x80)
       col++;
+  r->col_at = at;
+  r->col_n = col;
   return col;
 }
 
@@ -421,6 +433,8 @@ Value *json_parse(const char *text, size_t len, SrcMap *locs, Err *err)
   r.p = r.start = r.line_start = text;
   r.end = text + len;
   r.line = 1;
+  r.col_at = NULL;
+  r.col_n = 1;
   r.locs = locs;
   r.err = err;
   if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)

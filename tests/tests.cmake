@@ -33,6 +33,14 @@ if(NOT ADF_FUZZ)
     add_test(NAME fuzz/expr-regressions
       COMMAND fuzz_expr_replay ${FUZZ_EXPR_REGRESSIONS})
   endif()
+
+  add_executable(fuzz_load_replay ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_load.c)
+  target_compile_definitions(fuzz_load_replay PRIVATE ADF_FUZZ_REPLAY=1)
+  target_link_libraries(fuzz_load_replay PRIVATE adf_interp)
+  file(GLOB FUZZ_LOAD_INPUTS CONFIGURE_DEPENDS
+    ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus_load/*
+    ${PROJECT_SOURCE_DIR}/tests/fuzz/regressions/load-*)
+  add_test(NAME fuzz/load-seeds COMMAND fuzz_load_replay ${FUZZ_LOAD_INPUTS})
 endif()
 
 # ---- WebActivity / HTTP tests and benchmark -------------------------------
