@@ -2,7 +2,8 @@
  * expr/srcmap.c -- path -> line:col table for definition files
  *
  * Open addressing with linear probing over FNV-1a hashes; keys are copied
- * into the table.  Load factor stays under 1/2.
+ * into chunked key storage owned by the map (one malloc per 16 KiB of
+ * paths, not one per path).  Load factor stays under 1/2.
  */
 #include "expr/srcmap.h"
 
@@ -12,16 +13,41 @@
 #include <string.h>
 
 typedef struct Slot {
-  char *path; /* owned; NULL = empty */
+  char *path; /* in the map's key chunks; NULL = empty */
   size_t plen;
   uint32_t hash;
   int line, col;
 } Slot;
 
+typedef struct KeyChunk {
+  struct KeyChunk *next; /* owned */
+  size_t used, cap;
+  char data[];
+} KeyChunk;
+
 struct SrcMap {
   Slot *slots; /* owned */
   size_t cap, n;
+  KeyChunk *keys; /* owned list, newest first */
 };
+
+static char *key_copy(SrcMap *m, const char *path, size_t plen)
+{
+  KeyChunk *k = m->keys;
+  if (!k || k->cap - k->used < plen + 1) {
+    size_t cap = plen + 1 > 16384 ? plen + 1 : 16384;
+    k = xmalloc(sizeof(KeyChunk) + cap);
+    k->next = m->keys;
+    k->used = 0;
+    k->cap = cap;
+    m->keys = k;
+  }
+  char *d = k->data + k->used;
+  memcpy(d, path, plen);
+  d[plen] = '\0';
+  k->used += plen + 1;
+  return d;
+}
 
 static uint32_t fnv(const char *s, size_t n)
 {
@@ -38,6 +64,7 @@ SrcMap *srcmap_new(void)
   SrcMap *m = xmalloc(sizeof(*m));
   m->cap = 64;
   m->n = 0;
+  m->keys = NULL;
   m->slots = xcalloc(m->cap, sizeof(Slot));
   return m;
 }
@@ -46,8 +73,11 @@ void srcmap_free(SrcMap *m)
 {
   if (!m)
     return;
-  for (size_t i = 0; i < m->cap; i++)
-    free(m->slots[i].path);
+  while (m->keys) {
+    KeyChunk *next = m->keys->next;
+    free(m->keys);
+    m->keys = next;
+  }
   free(m->slots);
   free(m);
 }
@@ -84,7 +114,7 @@ void srcmap_put(SrcMap *m, const char *path, size_t plen, int line, int col)
     grow(m);
   Slot *s = lookup(m, path, plen, h);
   if (!s->path) {
-    s->path = xstrndup(path, plen);
+    s->path = key_copy(m, path, plen);
     s->plen = plen;
     s->hash = h;
     m->n++;
