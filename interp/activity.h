@@ -16,6 +16,7 @@
 #define INTERP_ACTIVITY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "expr/err.h"
@@ -77,6 +78,12 @@ int64_t act_deadline(const ActRun *run);
 const Factory *act_factory(const ActRun *run);
 /* The run's engine (for drivers). */
 Engine *act_engine(const ActRun *run);
+
+/* The --rewrite 'PATTERN=REPLACEMENT' values, in command-line order
+ * (borrowed; *n = 0 when none).  The WebActivity applies them to URLs. */
+const char *const *act_rewrites(const ActRun *run, size_t *n);
+/* This attempt's activity run id (GUID, borrowed). */
+const char *act_run_id(const ActRun *run);
 
 /* Per-run private state for the type (set in start, freed in cleanup). */
 void *act_state(const ActRun *run);

@@ -45,3 +45,6 @@ endif()
 
 # ---- WebActivity / HTTP tests and benchmark -------------------------------
 include(${PROJECT_SOURCE_DIR}/tests/web.cmake)
+
+# ---- whole-pipeline tests and the engine benchmark ------------------------
+include(${PROJECT_SOURCE_DIR}/tests/pipelines.cmake)

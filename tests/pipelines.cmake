@@ -1,0 +1,9 @@
+# tests/pipelines.cmake -- the whole-pipeline test runner (STYLE.md 6.2),
+# the engine benchmark.  Included by CMakeLists.txt (or tests/tests.cmake).
+add_executable(adf_pipeline_test ${PROJECT_SOURCE_DIR}/tests/runner/adf_pipeline_test.c)
+target_link_libraries(adf_pipeline_test PRIVATE adf_activities)
+add_test(NAME pipelines COMMAND adf_pipeline_test tests/pipelines)
+set_tests_properties(pipelines PROPERTIES WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+
+add_executable(bench_engine ${PROJECT_SOURCE_DIR}/bench/engine.c)
+target_link_libraries(bench_engine PRIVATE adf_activities)

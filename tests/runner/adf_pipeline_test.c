@@ -1,0 +1,459 @@
+/*
+ * tests/runner/adf_pipeline_test.c -- runs tests/pipelines/NNNN-*.yaml
+ *                                      (STYLE.md 6.2)
+ *
+ * Each file: test {name, keywords}, run {definition | pipeline, children,
+ * parameters, globals, clock, seed, max_iterations}, mocks {activities,
+ * http}, expect {status, message, activities [...], absent [...],
+ * error, http_sent [...], <any report key>}.  Runs in-process under the
+ * virtual clock; the report is compared as a subset; activity runs are
+ * matched by name + iteration (+ retryAttempt), the last attempt when not
+ * given.  Usage: adf_pipeline_test [DIR|FILE...]  (default
+ * tests/pipelines).  Prints every difference as file: where: expected X,
+ * got Y and ends with "N passed, N failed".
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "activities/registry.h"
+#include "expr/json.h"
+#include "expr/strbuf.h"
+#include "interp/load.h"
+#include "interp/report.h"
+#include "interp/run.h"
+#include "interp/sched.h"
+
+static int n_pass, n_fail;
+
+typedef struct Ctx {
+  const char *file;
+  int n_diffs;
+} Ctx;
+
+static void diff(Ctx *c, const char *where, const Value *want, const Value *got)
+{
+  char *w = want ? val_to_json_str(want) : xstrdup("(nothing)");
+  char *g = got ? val_to_json_str(got) : xstrdup("(absent)");
+
+  if (strlen(g) > 600)
+    memcpy(g + 590, "...", 4);
+  fprintf(stderr, "%s: %s: expected %s, got %s\n", c->file, where, w, g);
+  free(w);
+  free(g);
+  c->n_diffs++;
+}
+
+/* Subset comparison: objects by key (actual may have more), arrays by
+ * length and position, scalars by value (1 == 1.0 allowed). */
+static void subset(Ctx *c, const char *where, const Value *want,
+                   const Value *got)
+{
+  size_t i;
+
+  if (!got) {
+    diff(c, where, want, got);
+    return;
+  }
+  if (val_kind(want) == VAL_OBJECT) {
+    if (val_kind(got) != VAL_OBJECT) {
+      diff(c, where, want, got);
+      return;
+    }
+    for (i = 0; i < val_object_len(want); i++) {
+      const char *k = val_object_key_peek(want, i, NULL);
+      StrBuf w;
+      sb_init(&w);
+      sb_printf(&w, "%s.%s", where, k);
+      subset(c, w.s, val_object_value_peek(want, i), val_object_peek(got, k));
+      sb_fini(&w);
+    }
+    return;
+  }
+  if (val_kind(want) == VAL_ARRAY) {
+    if (val_kind(got) != VAL_ARRAY ||
+        val_array_len(got) != val_array_len(want)) {
+      diff(c, where, want, got);
+      return;
+    }
+    for (i = 0; i < val_array_len(want); i++) {
+      StrBuf w;
+      sb_init(&w);
+      sb_printf(&w, "%s[%zu]", where, i);
+      subset(c, w.s, val_array_peek(want, i), val_array_peek(got, i));
+      sb_fini(&w);
+    }
+    return;
+  }
+  if ((val_kind(want) == VAL_INT || val_kind(want) == VAL_FLOAT) &&
+      (val_kind(got) == VAL_INT || val_kind(got) == VAL_FLOAT)) {
+    if (val_get_number(want) != val_get_number(got))
+      diff(c, where, want, got);
+    return;
+  }
+  if (!val_equal(want, got))
+    diff(c, where, want, got);
+}
+
+static const Value *peek(const Value *o, const char *k)
+{
+  return o && val_kind(o) == VAL_OBJECT ? val_object_peek_ci(o, k, strlen(k))
+                                        : NULL;
+}
+
+static void check_activities(Ctx *c, const Value *want, const Value *runs)
+{
+  size_t i, j;
+
+  for (i = 0; i < val_array_len(want); i++) {
+    const Value *w = val_array_peek(want, i);
+    const Value *name = peek(w, "name"), *it = peek(w, "iteration");
+    const Value *ra = peek(w, "retryAttempt"), *hit = NULL;
+    StrBuf where;
+    Value *rest;
+
+    if (!name || val_kind(name) != VAL_STRING) {
+      fprintf(stderr, "%s: expect.activities[%zu]: needs a name\n", c->file, i);
+      c->n_diffs++;
+      continue;
+    }
+    for (j = 0; j < val_array_len(runs); j++) {
+      const Value *r = val_array_peek(runs, j);
+      if (!val_equal(peek(r, "activityName"), name))
+        continue;
+      if (it && !(val_kind(peek(r, "iteration")) == VAL_INT &&
+                  val_get_int(peek(r, "iteration")) == val_get_int(it)))
+        continue;
+      if (ra && !val_equal(peek(r, "retryAttempt"), ra))
+        continue;
+      hit = r; /* the last match wins: the final attempt */
+    }
+    sb_init(&where);
+    sb_printf(&where, "activities['%s'%s", val_str(name), it ? "#" : "");
+    if (it)
+      sb_printf(&where, "%lld", (long long)val_get_int(it));
+    sb_puts(&where, "]");
+    if (!hit) {
+      diff(c, where.s, w, NULL);
+      sb_fini(&where);
+      continue;
+    }
+    rest = val_copy(w);
+    val_object_del(rest, "name");
+    subset(c, where.s, rest, hit);
+    val_unref(rest);
+    sb_fini(&where);
+  }
+}
+
+static void check_absent(Ctx *c, const Value *names, const Value *runs)
+{
+  size_t i, j;
+
+  for (i = 0; i < val_array_len(names); i++)
+    for (j = 0; j < val_array_len(runs); j++)
+      if (val_equal(peek(val_array_peek(runs, j), "activityName"),
+                    val_array_peek(names, i))) {
+        StrBuf w;
+        sb_init(&w);
+        sb_printf(&w, "absent['%s']", val_str(val_array_peek(names, i)));
+        diff(c, w.s, NULL, val_array_peek(runs, j));
+        sb_fini(&w);
+        break;
+      }
+}
+
+static void check_http_sent(Ctx *c, const Value *want, const Value *reqs)
+{
+  size_t i, j;
+
+  for (i = 0; i < val_array_len(want); i++) {
+    const Value *w = val_array_peek(want, i);
+    bool found = false;
+    for (j = 0; reqs && j < val_array_len(reqs) && !found; j++) {
+      const Value *r = val_array_peek(reqs, j);
+      size_t k;
+      bool ok = val_kind(r) == VAL_OBJECT;
+      for (k = 0; ok && k < val_object_len(w); k++) {
+        const Value *a = peek(r, val_object_key_peek(w, k, NULL));
+        const Value *e = val_object_value_peek(w, k);
+        ok = a && (val_equal(a, e) ||
+                   (val_kind(e) == VAL_STRING && val_kind(a) == VAL_STRING &&
+                    strcasecmp(val_str(a), val_str(e)) == 0));
+      }
+      found = ok;
+    }
+    if (!found) {
+      StrBuf wh;
+      sb_init(&wh);
+      sb_printf(&wh, "http_sent[%zu]", i);
+      diff(c, wh.s, w, reqs);
+      sb_fini(&wh);
+    }
+  }
+}
+
+static char *dir_of(const char *file)
+{
+  const char *sl = strrchr(file, '/');
+  return sl ? xstrndup(file, (size_t)(sl - file)) : xstrdup(".");
+}
+
+static Pipeline *load_pl(const Value *spec, const char *dir, const char *file,
+                         Err *err)
+{
+  if (val_kind(spec) == VAL_STRING) {
+    StrBuf p;
+    Pipeline *pl;
+    FILE *fp = fopen(val_str(spec), "r");
+    sb_init(&p);
+    if (fp) { /* relative to the working directory (repo root) */
+      fclose(fp);
+      sb_puts(&p, val_str(spec));
+    } else {
+      sb_printf(&p, "%s/%s", dir, val_str(spec));
+    }
+    pl = load_pipeline_file(p.s, err);
+    sb_fini(&p);
+    return pl;
+  }
+  return load_pipeline_value(val_ref(spec), NULL, file, err);
+}
+
+static void run_one(const char *file)
+{
+  Ctx c = {file, 0};
+  Err err = ERR_INIT;
+  Value *doc = load_document(file, NULL, &err), *report = NULL;
+  const Value *run, *expect, *mocks, *v, *kids;
+  Factory *f = NULL;
+  Pipeline *pl = NULL;
+  Engine *eng = NULL;
+  PipelineRun *pr = NULL;
+  EngineOptions opt = {0};
+  RunArgs args = {0};
+  char *dir = dir_of(file);
+  size_t i;
+
+  if (!doc) {
+    fprintf(stderr, "%s: cannot load: %s\n", file, err.msg);
+    c.n_diffs++;
+    goto done;
+  }
+  run = peek(doc, "run");
+  expect = peek(doc, "expect");
+  mocks = peek(doc, "mocks");
+  if (!run || !expect) {
+    fprintf(stderr, "%s: needs 'run' and 'expect' sections\n", file);
+    c.n_diffs++;
+    goto done;
+  }
+  f = xcalloc(1, sizeof(*f));
+  f->name = xstrdup("adfrun-test");
+  f->global_parameters = val_object_new();
+  v = peek(run, "pipeline");
+  if (!v)
+    v = peek(run, "definition");
+  if (!v) {
+    fprintf(stderr, "%s: run needs 'pipeline' or 'definition'\n", file);
+    c.n_diffs++;
+    goto done;
+  }
+  pl = load_pl(v, dir, file, &err);
+  if (!pl)
+    goto pre_error;
+  f->pipelines = xcalloc(1, sizeof(Pipeline *));
+  f->pipelines[f->n_pipelines++] = pl;
+  kids = peek(run, "children");
+  for (i = 0; kids && i < val_array_len(kids); i++) {
+    Pipeline *k = load_pl(val_array_peek(kids, i), dir, file, &err);
+    if (!k)
+      goto pre_error;
+    f->pipelines =
+        xrealloc(f->pipelines, (f->n_pipelines + 1) * sizeof(Pipeline *));
+    f->pipelines[f->n_pipelines++] = k;
+  }
+  if ((v = peek(run, "globals"))) {
+    for (i = 0; i < val_object_len(v); i++) {
+      Value *d = val_object_new();
+      val_object_set(d, "value", val_object_value_peek(v, i));
+      val_object_set_take(f->global_parameters, val_object_key_peek(v, i, NULL),
+                          strlen(val_object_key_peek(v, i, NULL)), d);
+    }
+  }
+  clk_init_virtual(&opt.clock, 0);
+  v = peek(run, "clock");
+  if (!v || val_kind(v) != VAL_STRING ||
+      !clk_parse_time(val_str(v), &opt.clock.now))
+    clk_parse_time("2024-01-01T00:00:00Z", &opt.clock.now);
+  v = peek(run, "seed");
+  opt.seed = v && val_kind(v) == VAL_INT ? (uint64_t)val_get_int(v) : 1;
+  v = peek(run, "max_iterations");
+  opt.max_iterations = v && val_kind(v) == VAL_INT ? (long)val_get_int(v) : 0;
+  opt.mocks = mocks;
+  if (!run_precheck(pl, &err))
+    goto pre_error;
+  eng = engine_new(&opt, &err);
+  if (!eng)
+    goto pre_error;
+  engine_set_leaf_lookup(eng, act_registry_find);
+  engine_set_log(eng, NULL);
+  args.params = peek(run, "parameters");
+  args.text_params = peek(run, "text_parameters");
+  pr = run_new(eng, pl, f, &args, NULL, NULL, &err);
+  if (!pr)
+    goto pre_error;
+  run_start(pr);
+  if (!engine_run(eng, &err)) {
+    fprintf(stderr, "%s: engine: %s\n", file, err.msg);
+    c.n_diffs++;
+    goto done;
+  }
+  report = report_build(pr);
+  if (getenv("ADF_TEST_DUMP")) {
+    char *t = report_to_json(report, NULL, 0, 2);
+    fprintf(stderr, "%s\n", t);
+    free(t);
+  }
+  if ((v = peek(expect, "error"))) {
+    Value *none = val_cstr("(the run started)");
+    diff(&c, "error", v, none);
+    val_unref(none);
+  }
+  for (i = 0; i < val_object_len(expect); i++) {
+    const char *k = val_object_key_peek(expect, i, NULL);
+    const Value *w = val_object_value_peek(expect, i);
+    if (strcmp(k, "activities") == 0)
+      check_activities(&c, w, val_object_peek(report, "activityRuns"));
+    else if (strcmp(k, "absent") == 0)
+      check_absent(&c, w, val_object_peek(report, "activityRuns"));
+    else if (strcmp(k, "http_sent") == 0)
+      check_http_sent(&c, w, val_object_peek(report, "requests"));
+    else if (strcmp(k, "activity_count") == 0) {
+      size_t j, m;
+      const Value *runs = val_object_peek(report, "activityRuns");
+      for (j = 0; j < val_object_len(w); j++) {
+        const char *nm = val_object_key_peek(w, j, NULL);
+        Value *got;
+        size_t r;
+        for (r = 0, m = 0; r < val_array_len(runs); r++) {
+          const Value *an = peek(val_array_peek(runs, r), "activityName");
+          m += an && strcmp(val_str(an), nm) == 0;
+        }
+        got = val_int((int64_t)m);
+        subset(&c, nm, val_object_value_peek(w, j), got);
+        val_unref(got);
+      }
+    } else if (strcmp(k, "message_contains") == 0) {
+      const Value *m = val_object_peek(report, "message");
+      if (!m || !strstr(val_str(m), val_str(w)))
+        diff(&c, "message_contains", w, m);
+    } else if (strcmp(k, "error") != 0)
+      subset(&c, k, w, val_object_peek(report, k));
+  }
+  goto done;
+
+pre_error:
+  /* the run did not start: only 'expect.error' (a substring) can pass */
+  v = peek(expect, "error");
+  if (!v || val_kind(v) != VAL_STRING || !strstr(err.msg, val_str(v))) {
+    Value *got = val_cstr(err.msg);
+    diff(&c, "error", v, got);
+    val_unref(got);
+  }
+done:
+  if (c.n_diffs)
+    n_fail++;
+  else
+    n_pass++;
+  val_unref(report);
+  run_free(pr);
+  engine_free(eng);
+  factory_free(f);
+  val_unref(doc);
+  free(dir);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool disabled(const char *dir, const char *name)
+{
+  StrBuf p;
+  FILE *fp;
+  char line[256];
+  bool hit = false;
+
+  sb_init(&p);
+  sb_printf(&p, "%s/DISABLED", dir);
+  fp = fopen(p.s, "r");
+  sb_fini(&p);
+  if (!fp)
+    return false;
+  while (!hit && fgets(line, sizeof(line), fp)) {
+    size_t n = strcspn(line, " \t\r\n#");
+    hit = n >= 4 && strncmp(line, name, n) == 0;
+  }
+  fclose(fp);
+  return hit;
+}
+
+static void run_dir(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  char **names = NULL;
+  size_t n = 0, i;
+
+  if (!d) {
+    fprintf(stderr, "cannot open %s\n", dir);
+    n_fail++;
+    return;
+  }
+  while ((de = readdir(d))) {
+    size_t l = strlen(de->d_name);
+    if (de->d_name[0] < '0' || de->d_name[0] > '9')
+      continue;
+    if (!(l > 5 && (strcmp(de->d_name + l - 5, ".yaml") == 0 ||
+                    strcmp(de->d_name + l - 5, ".json") == 0)))
+      continue;
+    names = xrealloc(names, (n + 1) * sizeof(char *));
+    names[n++] = xstrdup(de->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof(char *), cmp_str);
+  for (i = 0; i < n; i++) {
+    if (!disabled(dir, names[i])) {
+      StrBuf p;
+      sb_init(&p);
+      sb_printf(&p, "%s/%s", dir, names[i]);
+      run_one(p.s);
+      sb_fini(&p);
+    }
+    free(names[i]);
+  }
+  free(names);
+}
+
+int main(int argc, char **argv)
+{
+  int i;
+
+  if (argc < 2)
+    run_dir("tests/pipelines");
+  for (i = 1; i < argc; i++) {
+    DIR *d = opendir(argv[i]);
+    if (d) {
+      closedir(d);
+      run_dir(argv[i]);
+    } else {
+      run_one(argv[i]);
+    }
+  }
+  printf("%d passed, %d failed\n", n_pass, n_fail);
+  return n_fail ? 1 : 0;
+}
