@@ -25,10 +25,11 @@ for f in $files; do
   else
     pass=$((pass + 1))
   fi
-  line2=$(sed -n 2p "$f")
-  case "$line2" in
-    " * $f -- "*) pass=$((pass + 1)) ;;
-    *) bad "$f: line 2 must be ' * $f -- <purpose>'" ;;
+  head2=$(sed -n 1,2p "$f")
+  case "$head2" in
+    "/* $f -- "* | "/*
+ * $f -- "*) pass=$((pass + 1)) ;;
+    *) bad "$f: must open with '/*' and ' * $f -- <purpose>'" ;;
   esac
 done
 rm -f /tmp/checksrc.$$
