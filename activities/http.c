@@ -375,11 +375,22 @@ void http_call_free(HttpCall *call)
 void http_client_wait(HttpClient *c, int timeout_ms)
 {
   int running = 0;
+  long due = -1;
   curl_multi_perform(c->multi, &running);
-  if (c->n_running > 0 && timeout_ms > 0) {
+  /* Honour libcurl's own timer: a handle just added (or a reused
+   * connection) wants to be driven again at once, and polling its
+   * sockets for the whole timeout would stall every request. */
+  curl_multi_timeout(c->multi, &due);
+  if (due >= 0 && due < timeout_ms)
+    timeout_ms = (int)due;
+  /* A transfer that completed inside that perform must be dispatched now,
+   * not after a poll on sockets that will stay silent. */
+  if (running < c->n_running)
+    timeout_ms = 0;
+  if (c->n_running > 0 && timeout_ms > 0)
     curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL);
+  if (c->n_running > 0)
     curl_multi_perform(c->multi, &running);
-  }
   CURLMsg *msg;
   int left = 0;
   while ((msg = curl_multi_info_read(c->multi, &left))) {

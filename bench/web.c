@@ -36,6 +36,7 @@ static double now_s(void)
 /* Runs argv with stdout/stderr to /dev/null; returns the exit status. */
 static int run(const char *const *argv)
 {
+  fflush(stdout); /* or the child would print our buffered lines again */
   pid_t pid = fork();
   if (pid == 0) {
     if (!freopen("/dev/null", "w", stdout) ||
