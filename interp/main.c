@@ -57,14 +57,19 @@ static const char *const help_texts[][2] = {
      "Run `adfrun run --help` for every option.\n"},
     {"validate",
      "usage: adfrun validate PATH... [--format text|json|junit|sarif|github]\n"
-     "                            [--fail-on error|warning]\n"
+     "                            [--fail-on error|warning] [--rule-off ID]...\n"
+     "                            [--refs|--no-refs]\n"
      "\n"
-     "Checks pipeline files, factory folders and ARM exports without running\n"
-     "anything.  Exit 0 clean, 1 findings, 2 usage.\n"
+     "Checks pipeline files, factory folders, ARM exports and Fabric folders\n"
+     "without running anything: structure, names, the activity graph, every\n"
+     "expression, policies, limits and references.  Exit 0 clean, 1 findings\n"
+     "at or above --fail-on, 2 usage or unloadable input.\n"
      "\n"
      "examples:\n"
      "  adfrun validate pipelines/pipeline1.json\n"
-     "  adfrun validate factory/ --format github\n"},
+     "  adfrun validate factory/ --format github --fail-on warning\n"
+     "\n"
+     "Run `adfrun validate --help` for every option and the rule list.\n"},
     {"eval",
      "usage: adfrun eval '<template>' [--context FILE] [--explain]\n"
      "       adfrun eval --batch FILE [--context FILE]\n"
