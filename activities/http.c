@@ -443,3 +443,18 @@ HttpClient *http_engine_client(Engine *eng)
   static const IoDriver ops = {NULL, drv_busy, drv_wait, drv_fini};
   return engine_driver(eng, "http", drv_create, &ops);
 }
+
+void http_global_init(void)
+{
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void http_global_cleanup(void)
+{
+  curl_global_cleanup();
+}
+
+const char *http_library_version(void)
+{
+  return curl_version_info(CURLVERSION_NOW)->version;
+}

@@ -66,6 +66,12 @@ typedef struct HttpCall HttpCall;     /* single owner: http_call_free() */
 typedef void (*HttpDoneFn)(void *ud, HttpCall *call);
 
 /* A client with its own curl multi handle.  Never NULL (OOM aborts). */
+/* Process-wide set-up and tear-down of the HTTP library (main() calls
+ * them once around a command), and its version for `adfrun version`. */
+void http_global_init(void);
+void http_global_cleanup(void);
+const char *http_library_version(void);
+
 HttpClient *http_client_new(void);
 /* Frees the client; calls still in flight are aborted (their 'done' is not
  * called) but must still be freed by their owners first. */

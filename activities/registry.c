@@ -8,10 +8,7 @@
 
 #include <strings.h>
 
-/* interp/ cannot name activities/, so the CLI layer offers a setter;
- * weak so that this file links before that setter exists. */
-extern void cli_set_leaf_lookup(const ActivityType *(*find)(const char *))
-    __attribute__((weak));
+#include "interp/sched.h"
 
 static const ActivityType *const rows[] = {
     &act_web_type,
@@ -39,6 +36,7 @@ const ActivityType *act_registry_at(size_t i)
 
 void act_registry_install(void)
 {
-  if (cli_set_leaf_lookup)
-    cli_set_leaf_lookup(act_registry_find);
+  /* interp/ cannot name activities/, so the engine offers a setter for
+   * the process-wide default look-up. */
+  cli_set_leaf_lookup(act_registry_find);
 }

@@ -6,11 +6,11 @@
  * activities/registry.h (the leaf activity table is handed down from
  * here, so interp/ never names a leaf type).
  */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "activities/http.h"
 #include "activities/registry.h"
 #include "interp/cli.h"
 #include "interp/version.h"
@@ -112,8 +112,7 @@ static int cmd_version(int argc, char **argv)
 {
   (void)argc;
   (void)argv;
-  curl_version_info_data *c = curl_version_info(CURLVERSION_NOW);
-  printf("adfrun %s (libcurl %s)\n", adf_version(), c->version);
+  printf("adfrun %s (libcurl %s)\n", adf_version(), http_library_version());
   return EXIT_OK;
 }
 
@@ -149,10 +148,10 @@ int main(int argc, char **argv)
     return cmd_version(0, NULL);
   for (size_t i = 0; i < N_COMMANDS; i++) {
     if (strcmp(commands[i].name, argv[1]) == 0) {
-      curl_global_init(CURL_GLOBAL_DEFAULT);
+      http_global_init();
       act_registry_install();
       rc = commands[i].fn(argc - 1, argv + 1);
-      curl_global_cleanup();
+      http_global_cleanup();
       return rc;
     }
   }
