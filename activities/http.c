@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include "expr/strbuf.h"
 
@@ -41,7 +42,15 @@ struct HttpCall {
   char errbuf[CURL_ERROR_SIZE];
 };
 
-static int global_users; /* curl_global_init/cleanup pairing */
+/* curl_global_init() must run once per process before any handle, and
+ * data-activity worker threads create clients too: pthread_once makes the
+ * first use safe from any thread.  Clean-up is main()'s, at exit. */
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void global_init_once(void)
+{
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 /* ---- Responses --------------------------------------------------------- */
 
@@ -92,8 +101,7 @@ const char *http_result_name(HttpResult r)
 
 HttpClient *http_client_new(void)
 {
-  if (global_users++ == 0)
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+  pthread_once(&global_once, global_init_once);
   HttpClient *c = xcalloc(1, sizeof *c);
   c->multi = curl_multi_init();
   if (!c->multi) {
@@ -109,8 +117,6 @@ void http_client_free(HttpClient *c)
     return;
   curl_multi_cleanup(c->multi);
   free(c);
-  if (--global_users == 0)
-    curl_global_cleanup();
 }
 
 bool http_client_busy(HttpClient *c)
@@ -446,7 +452,7 @@ HttpClient *http_engine_client(Engine *eng)
 
 void http_global_init(void)
 {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
+  pthread_once(&global_once, global_init_once);
 }
 
 void http_global_cleanup(void)

@@ -7,7 +7,12 @@
 set -eu
 
 PKGS="build-essential cmake ninja-build pkg-config libcjson-dev libcurl4-openssl-dev
-libpcre2-dev libyaml-dev libxml2-dev tzdata clang libclang-rt-dev valgrind curl openssl"
+libpcre2-dev libyaml-dev libxml2-dev libssl-dev zlib1g-dev tzdata clang libclang-rt-dev
+valgrind curl openssl tmux"
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+# Node.js runs Azurite (the Azure Storage emulator) for the Blob tests.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""
 for p in $PKGS; do
@@ -15,7 +20,10 @@ for p in $PKGS; do
     missing="$missing $p"
   fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+  "$root/scripts/install-azurite.sh"
+  exit 0
+fi
 
 echo "adfrun: installing missing packages:$missing" >&2
 if [ "${ADF_NO_INSTALL:-0}" = 1 ]; then
@@ -30,3 +38,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+"$root/scripts/install-azurite.sh"

@@ -1,0 +1,410 @@
+/*
+ * activities/format_json.c -- Json reader (objects, JSON Lines,
+ *                             concatenated documents, arrays) and writer
+ *
+ * The reader finds the extent of one document at a time with a small
+ * resumable scanner (depth, inside-string, escape) and hands only that
+ * slice to json_parse(), so a file of a million objects -- or one array
+ * of them -- never sits in memory whole.  Each object is one row: its
+ * top-level members are the cells and the whole object is Row.doc for
+ * JSON-path mappings.  The writer emits setOfObjects (one object per
+ * line) or arrayOfObjects.
+ */
+#include "activities/format.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr/json.h"
+#include "expr/strbuf.h"
+
+#define INIT_BUF (64 * 1024)
+#define MIN_READ (64 * 1024)
+
+typedef struct JsonReader {
+  RowReader base;
+  InStream *in; /* owned */
+  char *name;   /* owned */
+  char *buf;    /* owned */
+  size_t cap, start, end;
+  bool eof;
+  bool in_array; /* inside a top-level '[' */
+  /* Resumable scan of the value starting at 'start'. */
+  size_t scan; /* offset from start already scanned */
+  int depth;
+  bool in_str, esc, scanning;
+  Value *doc; /* owned: current document */
+  Cell *cells;
+  size_t ccap;
+  char **names; /* owned */
+  size_t n_names;
+  bool have_names;
+  Row row;
+  int64_t docno;
+} JsonReader;
+
+static bool jrefill(JsonReader *r, Err *err)
+{
+  if (r->start > 0) {
+    memmove(r->buf, r->buf + r->start, r->end - r->start);
+    r->end -= r->start;
+    r->start = 0;
+  }
+  if (r->cap - r->end < MIN_READ) {
+    r->cap *= 2;
+    r->buf = xrealloc(r->buf, r->cap);
+  }
+  ptrdiff_t n = stream_read(r->in, r->buf + r->end, r->cap - r->end - 1, err);
+  if (n < 0)
+    return false;
+  if (n == 0)
+    r->eof = true;
+  r->end += (size_t)n;
+  return true;
+}
+
+static bool is_ws(char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Advances the scan of the value at r->start.  Returns 1 with *len set
+ * when it is complete, 0 when more input is needed. */
+static int scan_value(JsonReader *r, size_t *len)
+{
+  const char *b = r->buf + r->start;
+  size_t n = r->end - r->start, i = r->scan;
+  if (!r->scanning) {
+    r->scanning = true;
+    r->depth = 0;
+    r->in_str = r->esc = false;
+    i = 0;
+  }
+  bool scalar = b[0] != '{' && b[0] != '[' && b[0] != '"';
+  for (; i < n; i++) {
+    char c = b[i];
+    if (r->in_str) {
+      if (r->esc)
+        r->esc = false;
+      else if (c == '\\')
+        r->esc = true;
+      else if (c == '"') {
+        r->in_str = false;
+        if (r->depth == 0) {
+          *len = i + 1;
+          r->scanning = false;
+          return 1;
+        }
+      }
+      continue;
+    }
+    if (scalar) {
+      if (is_ws(c) || c == ',' || c == ']' || c == '}' || c == '{' ||
+          c == '[') {
+        *len = i;
+        r->scanning = false;
+        return 1;
+      }
+      continue;
+    }
+    if (c == '"') {
+      r->in_str = true;
+    } else if (c == '{' || c == '[') {
+      r->depth++;
+    } else if (c == '}' || c == ']') {
+      if (--r->depth == 0) {
+        *len = i + 1;
+        r->scanning = false;
+        return 1;
+      }
+    }
+  }
+  r->scan = i;
+  if (r->eof) {
+    *len = n; /* let json_parse report what is wrong */
+    r->scanning = false;
+    return 1;
+  }
+  return 0;
+}
+
+static bool jr_next(RowReader *base, Row **out, Err *err)
+{
+  JsonReader *r = (JsonReader *)base;
+  *out = NULL;
+  val_unref(r->doc);
+  r->doc = NULL;
+  for (;;) {
+    while (r->start < r->end && (is_ws(r->buf[r->start]) ||
+                                 (r->in_array && r->buf[r->start] == ',')))
+      r->start++;
+    if (r->start >= r->end) {
+      if (r->eof) {
+        if (r->in_array)
+          return err_set(err, ERR_DATA_FORMAT, NULL,
+                         "'%s': the JSON array is not closed", r->name);
+        return true;
+      }
+      if (!jrefill(r, err))
+        return false;
+      continue;
+    }
+    char c = r->buf[r->start];
+    if (!r->in_array && c == '[') {
+      r->in_array = true;
+      r->start++;
+      continue;
+    }
+    if (r->in_array && c == ']') {
+      r->in_array = false;
+      r->start++;
+      continue;
+    }
+    size_t len;
+    if (!scan_value(r, &len)) {
+      if (!jrefill(r, err))
+        return false;
+      continue;
+    }
+    Err perr = ERR_INIT;
+    r->doc = json_parse(r->buf + r->start, len, NULL, &perr);
+    r->docno++;
+    if (!r->doc)
+      return err_set(err, ERR_DATA_FORMAT, NULL,
+                     "'%s' document %lld is not valid JSON: %s", r->name,
+                     (long long)r->docno, perr.msg);
+    r->start += len;
+    r->scan = 0;
+    if (val_kind(r->doc) != VAL_OBJECT)
+      return err_set(err, ERR_DATA_FORMAT, NULL,
+                     "'%s' document %lld is a JSON %s; Copy reads objects "
+                     "(one per document or array element)",
+                     r->name, (long long)r->docno,
+                     val_kind_name(val_kind(r->doc)));
+    break;
+  }
+  if (!r->have_names) {
+    r->have_names = true;
+    r->n_names = val_object_len(r->doc);
+    r->names = xcalloc(r->n_names ? r->n_names : 1, sizeof *r->names);
+    for (size_t i = 0; i < r->n_names; i++) {
+      size_t kl;
+      const char *k = val_object_key_peek(r->doc, i, &kl);
+      r->names[i] = xstrndup(k, kl);
+    }
+    r->ccap = r->n_names;
+    r->cells = xcalloc(r->ccap ? r->ccap : 1, sizeof *r->cells);
+  }
+  for (size_t i = 0; i < r->n_names; i++) {
+    const Value *v = val_object_peek(r->doc, r->names[i]);
+    r->cells[i].s = NULL;
+    r->cells[i].len = 0;
+    r->cells[i].v = v && val_kind(v) != VAL_NULL ? v : NULL;
+  }
+  r->row.cells = r->cells;
+  r->row.n = r->n_names;
+  r->row.doc = r->doc;
+  r->row.line = r->docno;
+  *out = &r->row;
+  return true;
+}
+
+static size_t jr_columns(RowReader *base, const char *const **names)
+{
+  JsonReader *r = (JsonReader *)base;
+  *names = (const char *const *)r->names;
+  return r->n_names;
+}
+
+static void jr_close(RowReader *base)
+{
+  JsonReader *r = (JsonReader *)base;
+  stream_close(r->in);
+  val_unref(r->doc);
+  for (size_t i = 0; i < r->n_names; i++)
+    free(r->names[i]);
+  free(r->names);
+  free(r->cells);
+  free(r->buf);
+  free(r->name);
+  free(r);
+}
+
+RowReader *fmt_json_reader(const FmtOpts *o, InStream *in, const char *name,
+                           Err *err)
+{
+  (void)o;
+  (void)err;
+  JsonReader *r = xcalloc(1, sizeof *r);
+  r->base.next = jr_next;
+  r->base.columns = jr_columns;
+  r->base.close = jr_close;
+  r->in = in;
+  r->name = xstrdup(name ? name : "");
+  r->cap = INIT_BUF;
+  r->buf = xmalloc(r->cap);
+  return &r->base;
+}
+
+/* ---- Writer ------------------------------------------------------------- */
+
+typedef struct JsonWriter {
+  RowWriter base;
+  OutStream *out; /* owned */
+  bool array;
+  size_t n_rows;
+  char **names; /* owned */
+  size_t n_names;
+  StrBuf buf;
+} JsonWriter;
+
+/* Sets 'v' at 'name' in 'obj'.  A name written as a JSON path
+ * ("$.a.b", "$['a']['b']") builds nested objects, as a hierarchical sink
+ * mapping does. */
+static void set_path(Value *obj, const char *name, Value *v);
+
+static bool jw_flush(JsonWriter *w, bool force, Err *err)
+{
+  if (!force && w->buf.len < 256 * 1024)
+    return true;
+  bool ok = stream_write(w->out, w->buf.s, w->buf.len, err);
+  sb_reset(&w->buf);
+  return ok;
+}
+
+static bool jw_write(RowWriter *base, const Row *row, Err *err)
+{
+  JsonWriter *w = (JsonWriter *)base;
+  if (w->array)
+    sb_puts(&w->buf, w->n_rows ? "," : "[");
+  else if (w->n_rows)
+    sb_putc(&w->buf, '\n');
+  w->n_rows++;
+  if (row->n == 0 && row->doc) {
+    val_to_json(row->doc, &w->buf);
+  } else {
+    Value *obj = val_object_new();
+    for (size_t i = 0; i < row->n && i < w->n_names; i++)
+      set_path(obj, w->names[i], fmt_cell_value(&row->cells[i]));
+    val_to_json(obj, &w->buf);
+    val_unref(obj);
+  }
+  return jw_flush(w, false, err);
+}
+
+static void jw_free(JsonWriter *w)
+{
+  for (size_t i = 0; i < w->n_names; i++)
+    free(w->names[i]);
+  free(w->names);
+  sb_fini(&w->buf);
+  free(w);
+}
+
+static bool jw_commit(RowWriter *base, Err *err)
+{
+  JsonWriter *w = (JsonWriter *)base;
+  OutStream *out = w->out;
+  if (w->array)
+    sb_puts(&w->buf, w->n_rows ? "]" : "[]");
+  bool ok = jw_flush(w, true, err);
+  jw_free(w);
+  if (!ok) {
+    stream_abort(out);
+    return false;
+  }
+  return stream_commit(out, err);
+}
+
+static void jw_abort(RowWriter *base)
+{
+  JsonWriter *w = (JsonWriter *)base;
+  stream_abort(w->out);
+  jw_free(w);
+}
+
+RowWriter *fmt_json_writer(const FmtOpts *o, OutStream *out,
+                           const char *const *names, size_t n, Err *err)
+{
+  (void)err;
+  JsonWriter *w = xcalloc(1, sizeof *w);
+  w->base.write = jw_write;
+  w->base.commit = jw_commit;
+  w->base.abort = jw_abort;
+  w->out = out;
+  w->array = o->array_of_objects;
+  w->n_names = n;
+  w->names = xcalloc(n ? n : 1, sizeof *w->names);
+  for (size_t i = 0; i < n; i++)
+    w->names[i] = xstrdup(names[i]);
+  sb_init(&w->buf);
+  return &w->base;
+}
+
+/* ---- Sink paths --------------------------------------------------------- */
+
+/* Splits "$.a.b" / "$['a']['b']" / "a" into segments.  Returns the count
+ * (at most 'max'); segments are malloc'd. */
+static size_t path_segments(const char *p, char **seg, size_t max)
+{
+  size_t n = 0;
+  if (p[0] != '$') {
+    seg[n++] = xstrdup(p);
+    return n;
+  }
+  p++;
+  while (*p && n < max) {
+    if (*p == '.') {
+      p++;
+      size_t k = strcspn(p, ".[");
+      seg[n++] = xstrndup(p, k);
+      p += k;
+    } else if (p[0] == '[' && (p[1] == '\'' || p[1] == '"')) {
+      char q = p[1];
+      const char *e = strchr(p + 2, q);
+      if (!e)
+        break;
+      seg[n++] = xstrndup(p + 2, (size_t)(e - p - 2));
+      p = e + 1;
+      if (*p == ']')
+        p++;
+    } else {
+      break;
+    }
+  }
+  return n;
+}
+
+static Value *set_in(const Value *obj, char **seg, size_t n, Value *v)
+{
+  Value *copy =
+      obj && val_kind(obj) == VAL_OBJECT ? val_copy(obj) : val_object_new();
+  if (n == 1) {
+    val_object_set_take(copy, seg[0], strlen(seg[0]), v);
+    return copy;
+  }
+  const Value *child = val_object_peek(copy, seg[0]);
+  Value *nc = set_in(child, seg + 1, n - 1, v);
+  val_object_set_take(copy, seg[0], strlen(seg[0]), nc);
+  return copy;
+}
+
+static void set_path(Value *obj, const char *name, Value *v)
+{
+  char *seg[16];
+  size_t n = path_segments(name, seg, 16);
+  if (n == 0) {
+    val_object_set_take(obj, name, strlen(name), v);
+    return;
+  }
+  if (n == 1) {
+    val_object_set_take(obj, seg[0], strlen(seg[0]), v);
+  } else {
+    const Value *child = val_object_peek(obj, seg[0]);
+    Value *nc = set_in(child, seg + 1, n - 1, v);
+    val_object_set_take(obj, seg[0], strlen(seg[0]), nc);
+  }
+  for (size_t i = 0; i < n; i++)
+    free(seg[i]);
+}

@@ -1,0 +1,18 @@
+# tests/data.cmake -- extra link needs and test settings of the data activities
+#
+# Include from CMakeLists.txt AFTER the unit-test loop (it adds to targets
+# defined there): include(${PROJECT_SOURCE_DIR}/tests/data.cmake OPTIONAL)
+# libcrypto (HMAC-SHA256 SharedKey signing, MD5) and zlib (gzip/deflate)
+# are both pulled in by libcurl4-openssl-dev already.
+pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto)
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+target_link_libraries(adf_activities PUBLIC PkgConfig::CRYPTO PkgConfig::ZLIB)
+
+# Azurite start-up takes a few seconds; the test skips itself when node or
+# .cache/azurite (scripts/install-azurite.sh) is missing.
+if(TEST unit/test_azurite)
+  set_tests_properties(unit/test_azurite PROPERTIES TIMEOUT 300
+    ENVIRONMENT "ADF_SHARED=${ADF_SHARED_DIR};ADF_REPO=${PROJECT_SOURCE_DIR}")
+endif()
+
+include(${PROJECT_SOURCE_DIR}/bench/copy.cmake OPTIONAL)
