@@ -113,17 +113,6 @@ static Value *bad_base64(EvalCtx *cx, Err *err)
                  eval_fn_name(cx));
 }
 
-static int hexval(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Uri.UnescapeDataString: "%XX" becomes the byte, a '%' not followed by
  * two hex digits stays as it is, '+' stays '+'. */
 static void percent_decode(StrBuf *out, const char *s, size_t n)
@@ -132,8 +121,8 @@ static void percent_decode(StrBuf *out, const char *s, size_t n)
 
   for (i = 0; i < n; i++) {
     int h, l;
-    if (s[i] == '%' && i + 2 < n && (h = hexval(s[i + 1])) >= 0 &&
-        (l = hexval(s[i + 2])) >= 0) {
+    if (s[i] == '%' && i + 2 < n && (h = hex_digit_value(s[i + 1])) >= 0 &&
+        (l = hex_digit_value(s[i + 2])) >= 0) {
       sb_putc(out, (char)(h * 16 + l));
       i += 2;
     } else {

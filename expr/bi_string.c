@@ -55,30 +55,6 @@ static uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
   return cp;
 }
 
-static void put_utf8(StrBuf *sb, uint32_t cp)
-{
-  char b[4];
-
-  if (cp < 0x80) {
-    sb_putc(sb, (char)cp);
-  } else if (cp < 0x800) {
-    b[0] = (char)(0xC0 | (cp >> 6));
-    b[1] = (char)(0x80 | (cp & 0x3F));
-    sb_put(sb, b, 2);
-  } else if (cp < 0x10000) {
-    b[0] = (char)(0xE0 | (cp >> 12));
-    b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[2] = (char)(0x80 | (cp & 0x3F));
-    sb_put(sb, b, 3);
-  } else {
-    b[0] = (char)(0xF0 | (cp >> 18));
-    b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[3] = (char)(0x80 | (cp & 0x3F));
-    sb_put(sb, b, 4);
-  }
-}
-
 void bi_u16_from(U16 *out, const char *s, size_t len)
 {
   const unsigned char *p = (const unsigned char *)s;
@@ -111,7 +87,7 @@ static void put_u16(StrBuf *sb, const uint16_t *u, size_t n)
     } else if (c >= 0xD800 && c <= 0xDFFF) {
       c = 0xFFFD;
     }
-    put_utf8(sb, c);
+    sb_put_utf8(sb, c);
   }
 }
 
@@ -142,7 +118,7 @@ void bi_utf8_clean(StrBuf *out, const unsigned char *b, size_t n)
   size_t i = 0;
 
   while (i < n)
-    put_utf8(out, utf8_next(b, n, &i));
+    sb_put_utf8(out, utf8_next(b, n, &i));
 }
 
 /* ---- Case mapping ----------------------------------------------------- */

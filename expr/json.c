@@ -96,45 +96,11 @@ static bool lit(Reader *r, const char *word)
   return false;
 }
 
-static void put_utf8(StrBuf *sb, uint32_t cp)
-{
-  char b[4];
-  if (cp < 0x80) {
-    sb_putc(sb, (char)cp);
-  } else if (cp < 0x800) {
-    b[0] = (char)(0xC0 | (cp >> 6));
-    b[1] = (char)(0x80 | (cp & 0x3F));
-    sb_put(sb, b, 2);
-  } else if (cp < 0x10000) {
-    b[0] = (char)(0xE0 | (cp >> 12));
-    b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[2] = (char)(0x80 | (cp & 0x3F));
-    sb_put(sb, b, 3);
-  } else {
-    b[0] = (char)(0xF0 | (cp >> 18));
-    b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[3] = (char)(0x80 | (cp & 0x3F));
-    sb_put(sb, b, 4);
-  }
-}
-
-static int hexval(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 static bool hex4(Reader *r, uint32_t *out)
 {
   uint32_t v = 0;
   for (int i = 0; i < 4; i++) {
-    int h = r->p < r->end ? hexval(*r->p) : -1;
+    int h = r->p < r->end ? hex_digit_value(*r->p) : -1;
     if (h < 0) {
       fail(r, "4 hex digits after '\\u'");
       return false;
@@ -218,7 +184,7 @@ static bool read_string(Reader *r)
       }
       if (cp >= 0xD800 && cp <= 0xDFFF)
         cp = 0xFFFD; /* unpaired surrogate cannot be UTF-8 */
-      put_utf8(&r->tmp, cp);
+      sb_put_utf8(&r->tmp, cp);
       break;
     }
     default:

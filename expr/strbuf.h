@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct StrBuf {
   char *s;    /* owned; never NULL after sb_init() */
@@ -38,6 +39,12 @@ void sb_printf(StrBuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* Appends code point 'cp' encoded as UTF-8 (1 to 4 bytes; the caller
+ * has already replaced surrogates and values past U+10FFFF). */
+void sb_put_utf8(StrBuf *sb, uint32_t cp);
+/* The value of hex digit 'c' (0-15), or -1 when it is not one. */
+int hex_digit_value(char c);
+
 /* Returns the bytes as a malloc'd string owned by the caller and leaves
  * the buffer finalised: sb_fini() on it is harmless and further appends
  * allocate afresh. */

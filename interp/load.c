@@ -106,29 +106,6 @@ static const char *kind_of(const Value *v)
 
 /* ---- Reading files and encodings ----------------------------------------- */
 
-static void put_utf8(StrBuf *sb, uint32_t cp)
-{
-  char b[4];
-  if (cp < 0x80) {
-    sb_putc(sb, (char)cp);
-  } else if (cp < 0x800) {
-    b[0] = (char)(0xC0 | (cp >> 6));
-    b[1] = (char)(0x80 | (cp & 0x3F));
-    sb_put(sb, b, 2);
-  } else if (cp < 0x10000) {
-    b[0] = (char)(0xE0 | (cp >> 12));
-    b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[2] = (char)(0x80 | (cp & 0x3F));
-    sb_put(sb, b, 3);
-  } else {
-    b[0] = (char)(0xF0 | (cp >> 18));
-    b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[3] = (char)(0x80 | (cp & 0x3F));
-    sb_put(sb, b, 4);
-  }
-}
-
 /* UTF-16 (either byte order) -> UTF-8.  Unpaired surrogates and a dangling
  * odd byte become U+FFFD, as .NET's default decoder does. */
 static char *utf16_to_utf8(const unsigned char *s, size_t n, bool be,
@@ -147,17 +124,17 @@ static char *utf16_to_utf8(const unsigned char *s, size_t n, bool be,
                        : (uint32_t)(s[i + 1] << 8 | s[i]);
       if (lo >= 0xDC00 && lo <= 0xDFFF) {
         i += 2;
-        put_utf8(&sb, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+        sb_put_utf8(&sb, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
         continue;
       }
       u = 0xFFFD;
     } else if (u >= 0xD800 && u <= 0xDFFF) {
       u = 0xFFFD;
     }
-    put_utf8(&sb, u);
+    sb_put_utf8(&sb, u);
   }
   if (i < n)
-    put_utf8(&sb, 0xFFFD);
+    sb_put_utf8(&sb, 0xFFFD);
   *out_len = sb.len;
   return sb_take(&sb);
 }
