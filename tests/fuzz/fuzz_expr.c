@@ -52,33 +52,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   return 0;
 }
 
-#ifdef ADF_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-  int n = 0;
-  for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    char *buf;
-    long len;
-    if (!f) {
-      fprintf(stderr, "%s: cannot open\n", argv[i]);
-      return 2;
-    }
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)len + 1);
-    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-      fclose(f);
-      free(buf);
-      return 2;
-    }
-    fclose(f);
-    LLVMFuzzerTestOneInput((const uint8_t *)buf, (size_t)len);
-    free(buf);
-    n++;
-  }
-  printf("%d passed, 0 failed\n", n);
-  return 0;
-}
-#endif
+#include "tests/fuzz/replay.h"
