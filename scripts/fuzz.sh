@@ -17,6 +17,11 @@ for bin in "$dir"/fuzz_*; do
   if [ -d "$root/tests/fuzz/corpus_$short" ]; then
     cp -r "$root/tests/fuzz/corpus_$short/." "$work/"
   fi
+  if [ "$short" = expr ]; then
+    # Seeds for the expression fuzzer: every template of the test files.
+    cat "$root"/tests/expr/*.test | grep -E '^@|@\{' | sort -u |
+      awk -v d="$work" '{ f = sprintf("%s/seed-%05d", d, NR); printf "%s", $0 > f; close(f) }'
+  fi
   dict=""
   [ -f "$root/tests/fuzz/$short.dict" ] && dict="-dict=$root/tests/fuzz/$short.dict"
   if [ -d "$root/tests/fuzz/regressions" ] && ls "$root/tests/fuzz/regressions" | grep -q .; then
