@@ -4,7 +4,8 @@
  * For two typical expressions, on one core: evaluations per second with
  * the template compiled once, compile+evaluate per second, and peak RSS
  * (getrusage) before and after N evaluations (default 10,000,000) to show
- * memory does not grow.  Usage: bench_expr [N].  Build Release to measure.
+ * memory does not grow.  Each rate is the median of REPS timed runs (the
+ * machine is shared and noisy).  Usage: bench_expr [N].  Build Release.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,21 @@ static long peak_rss_kb(void)
   return ru.ru_maxrss;
 }
 
+/* Timed runs per figure; the median is reported. */
+#define REPS 5
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+  qsort(v, (size_t)n, sizeof(double), cmp_double);
+  return v[n / 2];
+}
+
 static void fail(const Err *err)
 {
   fprintf(stderr, "bench_expr: %s: %s\n", err_code_name(err->code), err->msg);
@@ -62,8 +78,8 @@ int main(int argc, char **argv)
   for (size_t k = 0; k < sizeof(exprs) / sizeof(exprs[0]); k++) {
     const char *src = exprs[k];
     size_t len = strlen(src);
-    const long n_fast = 2000000, n_full = 1000000;
-    double t0, t1;
+    const long n_fast = 1000000, n_full = 500000;
+    double t0, t1, rate[REPS];
     Expr *e = expr_compile(src, len, &err);
 
     if (!e)
@@ -80,29 +96,37 @@ int main(int argc, char **argv)
       free(js);
       val_unref(v);
     }
-    t0 = now_s();
-    for (long i = 0; i < n_fast; i++) {
-      Value *v = expr_eval(e, &cx.env, &err);
-      if (!v)
-        fail(&err);
-      val_unref(v);
+    for (int r = 0; r < REPS; r++) {
+      t0 = now_s();
+      for (long i = 0; i < n_fast; i++) {
+        Value *v = expr_eval(e, &cx.env, &err);
+        if (!v)
+          fail(&err);
+        val_unref(v);
+      }
+      t1 = now_s();
+      rate[r] = (double)n_fast / (t1 - t0);
     }
-    t1 = now_s();
-    printf("  parse once:        %10.0f evals/s\n", (double)n_fast / (t1 - t0));
-    t0 = now_s();
-    for (long i = 0; i < n_full; i++) {
-      Expr *e2 = expr_compile(src, len, &err);
-      Value *v;
-      if (!e2)
-        fail(&err);
-      v = expr_eval(e2, &cx.env, &err);
-      if (!v)
-        fail(&err);
-      val_unref(v);
-      expr_free(e2);
+    printf("  parse once:        %10.0f evals/s (median of %d)\n",
+           median(rate, REPS), REPS);
+    for (int r = 0; r < REPS; r++) {
+      t0 = now_s();
+      for (long i = 0; i < n_full; i++) {
+        Expr *e2 = expr_compile(src, len, &err);
+        Value *v;
+        if (!e2)
+          fail(&err);
+        v = expr_eval(e2, &cx.env, &err);
+        if (!v)
+          fail(&err);
+        val_unref(v);
+        expr_free(e2);
+      }
+      t1 = now_s();
+      rate[r] = (double)n_full / (t1 - t0);
     }
-    t1 = now_s();
-    printf("  parse + evaluate:  %10.0f /s\n", (double)n_full / (t1 - t0));
+    printf("  parse + evaluate:  %10.0f /s (median of %d)\n",
+           median(rate, REPS), REPS);
     {
       long before = peak_rss_kb(), after;
       for (long i = 0; i < n_mem; i++) {

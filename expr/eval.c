@@ -57,8 +57,9 @@ static const Value *ev(EvalCtx *cx, const Node *n, Value **hold, Err *err);
 
 Expr *expr_compile(const char *src, size_t len, Err *err)
 {
-  /* Size the first arena block so typical expressions need one malloc. */
-  size_t inline_n = 256 + len * 12;
+  /* Size the first arena block so typical expressions need one malloc
+   * (a 56-byte node per ~8 source bytes, plus the source copy). */
+  size_t inline_n = 128 + len * 9;
   if (inline_n > 65536)
     inline_n = 65536;
   Expr *e = xmalloc(sizeof(Expr) + inline_n);
@@ -354,6 +355,14 @@ Value *eval_bi_linked_service(EvalCtx *cx, Value *const *argv, int argc,
   return accessor_ref(cx, CALL_LINKED_SERVICE, argv, argc, err);
 }
 
+/* Drops a hold reference.  Most holds are NULL (borrowed results):
+ * skip the call into value.c for those. */
+static inline void drop(Value *hold)
+{
+  if (hold)
+    val_unref(hold);
+}
+
 /* ---- Property access and indexing --------------------------------------- */
 
 static void list_keys(const Value *obj, StrBuf *sb)
@@ -392,6 +401,21 @@ static const Value *not_selectable(EvalCtx *cx, const Node *n, const Value *t,
                    eval_expr_text(cx), prop, val_kind_name(val_kind(t)));
 }
 
+/* The error of member 'n' on value 't' (node names are not
+ * NUL-terminated: the message gets a copy). */
+static void member_fail(EvalCtx *cx, const Node *n, const Value *t, Err *err)
+{
+  char *prop = xmalloc((size_t)n->name_len + 1);
+
+  memcpy(prop, n->name, n->name_len);
+  prop[n->name_len] = '\0';
+  if (val_kind(t) == VAL_OBJECT)
+    no_property(cx, n, t, prop, err);
+  else
+    not_selectable(cx, n, t, prop, err);
+  free(prop);
+}
+
 /* target.name, target?.name */
 static const Value *ev_member(EvalCtx *cx, const Node *n, Value **hold,
                               Err *err)
@@ -408,16 +432,17 @@ static const Value *ev_member(EvalCtx *cx, const Node *n, Value **hold,
       return r;
     }
     if (!n->null_safe)
-      no_property(cx, n, t, n->name, err);
+      member_fail(cx, n, t, err);
   } else if (val_kind(t) != VAL_NULL || !n->null_safe) {
-    not_selectable(cx, n, t, n->name, err);
+    member_fail(cx, n, t, err);
   }
-  val_unref(h);
+  drop(h);
   return err_is_set(err) ? NULL : val_null();
 }
 
 /* target[index], target?[index] */
-static const Value *ev_index(EvalCtx *cx, const Node *n, Value **hold, Err *err)
+static __attribute__((noinline)) const Value *
+ev_index(EvalCtx *cx, const Node *n, Value **hold, Err *err)
 {
   Value *h, *hi;
   const Value *t, *i, *r = NULL;
@@ -427,7 +452,7 @@ static const Value *ev_index(EvalCtx *cx, const Node *n, Value **hold, Err *err)
     return NULL;
   i = ev(cx, n->index, &hi, err);
   if (!i) {
-    val_unref(h);
+    drop(h);
     return NULL;
   }
   switch (val_kind(t)) {
@@ -481,13 +506,13 @@ static const Value *ev_index(EvalCtx *cx, const Node *n, Value **hold, Err *err)
     }
     break;
   }
-  val_unref(hi);
+  drop(hi);
   if (err_is_set(err)) {
-    val_unref(h);
+    drop(h);
     return NULL;
   }
   if (!r) {
-    val_unref(h);
+    drop(h);
     return val_null();
   }
   *hold = h;
@@ -510,15 +535,19 @@ static int ev_bool_arg(EvalCtx *cx, const Node *n, int i, Err *err)
     cx->call = n;
     bi_type_error(cx, i, "a boolean", v, err);
     cx->call = saved;
-    val_unref(h);
+    drop(h);
     return -1;
   }
   r = val_get_bool(v) ? 1 : 0;
-  val_unref(h);
+  drop(h);
   return r;
 }
 
-static const Value *ev_call(EvalCtx *cx, const Node *n, Value **hold, Err *err)
+/* Out of line (as is ev_index()): inlined into ev_node(), its argument
+ * arrays would enlarge the frame of every recursion step, including the
+ * common member chains. */
+static __attribute__((noinline)) const Value *
+ev_call(EvalCtx *cx, const Node *n, Value **hold, Err *err)
 {
   Value *small_argv[8], *small_hold[8];
   Value **argv = small_argv, **holds = small_hold;
@@ -554,7 +583,7 @@ static const Value *ev_call(EvalCtx *cx, const Node *n, Value **hold, Err *err)
     if (!a)
       return NULL;
     r = accessor(cx, n, a, err);
-    val_unref(h);
+    drop(h);
     return r;
   }
   case CALL_BUILTIN:
@@ -585,7 +614,7 @@ static const Value *ev_call(EvalCtx *cx, const Node *n, Value **hold, Err *err)
   }
 done:
   while (i-- > 0)
-    val_unref(holds[i]);
+    drop(holds[i]);
   if (argv != small_argv) {
     free(argv);
     free(holds);
@@ -893,7 +922,7 @@ static void emit(Walker *w, ExprRefKind k, const char *name, size_t nlen,
 
 static bool is_str_lit(const Node *n)
 {
-  return n && n->kind == N_LIT && n->lit == 2;
+  return n && n->kind == N_LIT && val_kind(n->val) == VAL_STRING;
 }
 
 static void walk_node(Walker *w, const Node *n);
@@ -921,8 +950,8 @@ static const char *acc_name(const Node *a, size_t *len)
     return a->name;
   }
   if (is_str_lit(a->index)) {
-    *len = a->index->str_len;
-    return a->index->str;
+    *len = val_strlen(a->index->val);
+    return val_str(a->index->val);
   }
   return NULL;
 }
@@ -997,7 +1026,8 @@ static void walk_call(Walker *w, const Node *n, const Node *const *acc, int na)
     bool unsafe = n->call == CALL_ACTIVITY && na >= 2 && !acc[0]->null_safe &&
                   acc_is(acc[0], "output") && !acc[1]->null_safe;
     emit(w, n->call == CALL_ACTIVITY ? EXPR_REF_ACTIVITY : EXPR_REF_VARIABLE,
-         n->args[0]->str, n->args[0]->str_len, 0, n->off, n->len, unsafe);
+         val_str(n->args[0]->val), val_strlen(n->args[0]->val), 0, n->off,
+         n->len, unsafe);
   }
   for (int i = 0; i < n->n_args; i++)
     walk_node(w, n->args[i]);

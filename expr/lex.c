@@ -3,14 +3,47 @@
  *
  * Context-light: the only state is the previous token kind, which decides
  * whether '.' starts a float ('.3') or is an accessor, and whether a name
- * may start with a digit (after '.', as in 'output.0').  Numbers are
- * converted here; strings are unescaped later by lex_unescape().
+ * may start with a digit (after '.', as in 'output.0').  Bytes are
+ * classified by a table; the NUL at src[len] ends every scanning loop.
+ * Numbers are converted here; strings are unescaped later by lex_unescape().
  */
 #include "expr/lex.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- Character classes -------------------------------------------------- */
+
+enum {
+  C_SPACE = 1,  /* space, tab, CR, LF */
+  C_START = 2,  /* A-Z a-z _ : may start a name */
+  C_DIGIT = 4,  /* 0-9 */
+  C_DOLLAR = 8, /* $ : only inside property names */
+  C_NAME = C_START | C_DIGIT,
+  C_PROP = C_START | C_DIGIT | C_DOLLAR
+};
+
+/* clang-format off */
+static const unsigned char cls[256] = {
+  /* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0,
+  /* 0x10 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  /* 0x20 */ 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  /* 0x30 */ 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0,
+  /* 0x40 */ 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  /* 0x50 */ 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 2,
+  /* 0x60 */ 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  /* 0x70 */ 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0,
+  /* 0x80-0xff: none */
+};
+/* clang-format on */
+
+/* Tokens of one character that need no look-ahead ('.' may start '.5'). */
+static const unsigned char single[256] = {
+    ['('] = TK_LPAREN,   [')'] = TK_RPAREN,   [','] = TK_COMMA,
+    ['['] = TK_LBRACKET, [']'] = TK_RBRACKET, ['}'] = TK_RBRACE,
+    ['.'] = TK_DOT,
+};
 
 void lex_init(Lexer *lx, const char *src, size_t len, size_t off)
 {
@@ -19,21 +52,6 @@ void lex_init(Lexer *lx, const char *src, size_t len, size_t off)
   lx->pos = off;
   lx->prev = TK_EOF;
   lx->msg = NULL;
-}
-
-static bool is_digit(char c)
-{
-  return c >= '0' && c <= '9';
-}
-
-static bool is_name_start(char c)
-{
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static bool is_name_char(char c)
-{
-  return is_name_start(c) || is_digit(c) || c == '$';
 }
 
 /* True when the previous token can end an operand, so that a following
@@ -45,27 +63,40 @@ static bool ends_operand(TokKind k)
 }
 
 /* number -> '-'? [0-9]* ('.' [0-9]+)? ; the caller saw a digit, '.' or
- * '-' followed by one of those. */
+ * '-' followed by one of those.  Integers of up to 18 digits are
+ * converted inline (they cannot overflow); longer ones and floats go
+ * through strtoll()/strtod() on a NUL-terminated copy. */
 static void lex_number(Lexer *lx, Token *t)
 {
-  const char *s = lx->src;
-  size_t p = lx->pos, start = p;
-  bool is_float = false;
+  const unsigned char *s = (const unsigned char *)lx->src;
+  size_t p = lx->pos, start = p, digits;
+  bool neg = false, is_float = false;
+  uint64_t acc = 0;
   char buf[400];
 
-  if (s[p] == '-')
+  if (s[p] == '-') {
+    neg = true;
     p++;
-  while (p < lx->len && is_digit(s[p]))
+  }
+  while (cls[s[p]] & C_DIGIT) {
+    acc = acc * 10 + (uint64_t)(s[p] - '0');
     p++;
-  if (p + 1 < lx->len && s[p] == '.' && is_digit(s[p + 1])) {
+  }
+  digits = p - start - (neg ? 1 : 0);
+  if (s[p] == '.' && (cls[s[p + 1]] & C_DIGIT)) {
     is_float = true;
     p++;
-    while (p < lx->len && is_digit(s[p]))
+    while (cls[s[p]] & C_DIGIT)
       p++;
   }
   t->off = start;
   t->len = p - start;
   lx->pos = p;
+  if (!is_float && digits <= 18) {
+    t->kind = TK_INT;
+    t->ival = neg ? -(int64_t)acc : (int64_t)acc;
+    return;
+  }
   if (t->len >= sizeof(buf)) {
     t->kind = TK_ERROR;
     lx->msg = "number literal is too long";
@@ -92,26 +123,25 @@ static void lex_number(Lexer *lx, Token *t)
 static void lex_string(Lexer *lx, Token *t)
 {
   const char *s = lx->src;
-  size_t p = lx->pos + 1;
+  size_t p = lx->pos + 1, end = lx->len;
 
   t->off = lx->pos;
-  t->has_escape = false;
   for (;;) {
-    if (p >= lx->len) {
-      t->kind = TK_ERROR;
-      t->len = 1;
-      lx->msg = "unterminated string literal";
-      lx->pos = lx->len;
-      return;
-    }
     if (s[p] == '\'') {
-      if (p + 1 < lx->len && s[p + 1] == '\'') {
+      if (s[p + 1] == '\'' && p + 1 < end) {
         t->has_escape = true;
         p += 2;
         continue;
       }
       p++;
       break;
+    }
+    if (p >= end) {
+      t->kind = TK_ERROR;
+      t->len = 1;
+      lx->msg = "unterminated string literal";
+      lx->pos = end;
+      return;
     }
     p++;
   }
@@ -122,32 +152,25 @@ static void lex_string(Lexer *lx, Token *t)
 
 void lex_next(Lexer *lx, Token *t)
 {
-  const char *s = lx->src;
-  size_t p = lx->pos;
+  const unsigned char *s = (const unsigned char *)lx->src;
+  size_t p = lx->pos, q;
   TokKind prev = lx->prev;
+  unsigned char c;
 
-  while (p < lx->len &&
-         (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n'))
+  while (cls[s[p]] & C_SPACE)
     p++;
   lx->pos = p;
   t->off = p;
   t->len = 1;
   t->has_escape = false;
-  if (p >= lx->len) {
-    t->kind = TK_EOF;
-    t->len = 0;
-    lx->prev = TK_EOF;
-    return;
-  }
-  char c = s[p];
-  char n = p + 1 < lx->len ? s[p + 1] : '\0';
-
-  if (prev == TK_DOT || prev == TK_QDOT) {
-    /* A property name: digits allowed first ('value.0'), '$' anywhere. */
-    if (is_name_char(c)) {
-      size_t q = p;
-      while (q < lx->len && is_name_char(s[q]))
-        q++;
+  c = s[p];
+  if (cls[c] & C_PROP) {
+    /* After '.', a property name: digits allowed first ('value.0'), '$'
+     * anywhere.  Elsewhere [A-Za-z_][A-Za-z0-9_]*. */
+    unsigned char m = (prev == TK_DOT || prev == TK_QDOT) ? C_PROP : C_NAME;
+    if ((cls[c] & C_START) || m == C_PROP) {
+      for (q = p + 1; cls[s[q]] & m; q++)
+        ;
       t->kind = TK_NAME;
       t->len = q - p;
       lx->pos = q;
@@ -155,15 +178,46 @@ void lex_next(Lexer *lx, Token *t)
       return;
     }
   }
-  if (is_name_start(c)) {
-    size_t q = p;
-    while (q < lx->len && (is_name_start(s[q]) || is_digit(s[q])))
-      q++;
-    t->kind = TK_NAME;
-    t->len = q - p;
-    lx->pos = q;
-  } else if (is_digit(c) || c == '-' ||
-             (c == '.' && is_digit(n) && !ends_operand(prev))) {
+  if (single[c] &&
+      (c != '.' || !(cls[s[p + 1]] & C_DIGIT) || ends_operand(prev))) {
+    t->kind = (TokKind)single[c];
+    lx->pos = p + 1;
+    lx->prev = t->kind;
+    return;
+  }
+  switch (c) {
+  case '\'':
+    lex_string(lx, t);
+    if (t->kind == TK_ERROR)
+      return;
+    lx->prev = t->kind;
+    return;
+  case '?':
+    if (s[p + 1] == '.' && p + 1 < lx->len) {
+      t->kind = TK_QDOT;
+    } else if (s[p + 1] == '[' && p + 1 < lx->len) {
+      t->kind = TK_QLBRACKET;
+    } else {
+      t->kind = TK_ERROR;
+      lx->msg = "unexpected character";
+      return;
+    }
+    t->len = 2;
+    lx->pos = p + 2;
+    lx->prev = t->kind;
+    return;
+  case '.': /* here always a float such as '.5' */
+  case '-':
+  case '0':
+  case '1':
+  case '2':
+  case '3':
+  case '4':
+  case '5':
+  case '6':
+  case '7':
+  case '8':
+  case '9':
     lex_number(lx, t);
     if (t->kind == TK_ERROR)
       return;
@@ -172,49 +226,21 @@ void lex_next(Lexer *lx, Token *t)
       lx->msg = "expected digits after '-'";
       return;
     }
-  } else if (c == '\'') {
-    lex_string(lx, t);
-    if (t->kind == TK_ERROR)
-      return;
-  } else if (c == '?' && n == '.') {
-    t->kind = TK_QDOT;
-    t->len = 2;
-    lx->pos = p + 2;
-  } else if (c == '?' && n == '[') {
-    t->kind = TK_QLBRACKET;
-    t->len = 2;
-    lx->pos = p + 2;
-  } else {
-    switch (c) {
-    case '(':
-      t->kind = TK_LPAREN;
-      break;
-    case ')':
-      t->kind = TK_RPAREN;
-      break;
-    case '[':
-      t->kind = TK_LBRACKET;
-      break;
-    case ']':
-      t->kind = TK_RBRACKET;
-      break;
-    case '.':
-      t->kind = TK_DOT;
-      break;
-    case ',':
-      t->kind = TK_COMMA;
-      break;
-    case '}':
-      t->kind = TK_RBRACE;
-      break;
-    default:
-      t->kind = TK_ERROR;
-      lx->msg = "unexpected character";
+    lx->prev = t->kind;
+    return;
+  case '\0': /* the sentinel at src[len], or a NUL inside the input */
+    if (p >= lx->len) {
+      t->kind = TK_EOF;
+      t->len = 0;
+      lx->prev = TK_EOF;
       return;
     }
-    lx->pos = p + 1;
+    /* fallthrough */
+  default:
+    t->kind = TK_ERROR;
+    lx->msg = "unexpected character";
+    return;
   }
-  lx->prev = t->kind;
 }
 
 const char *lex_kind_name(TokKind k)

@@ -4,7 +4,9 @@
  * The lexer is driven by the parser one token at a time (lex_next), so
  * it can tell '.3' (a float) from '.name' after an operand: a '.' right
  * after something that ends an operand is always an accessor.  Tokens
- * point into the caller's source; nothing is allocated here.
+ * point into the caller's source; nothing is allocated here.  The source
+ * must carry a NUL byte at src[len]: the scanning loops use it as their
+ * end sentinel instead of checking the length at every byte.
  */
 #ifndef EXPR_LEX_H
 #define EXPR_LEX_H
@@ -33,21 +35,22 @@ typedef enum TokKind {
 
 typedef struct Token {
   TokKind kind;
+  bool has_escape; /* TK_STRING contains '' */
   size_t off, len; /* byte span in the source */
   int64_t ival;    /* TK_INT */
   double dval;     /* TK_FLOAT */
-  bool has_escape; /* TK_STRING contains '' */
 } Token;
 
 typedef struct Lexer {
-  const char *src; /* borrowed */
-  size_t len;      /* bytes of src the lexer may read */
+  const char *src; /* borrowed; src[len] is '\0' */
+  size_t len;      /* bytes of src that are input */
   size_t pos;      /* next byte to read */
   TokKind prev;    /* kind of the last token returned */
   const char *msg; /* TK_ERROR reason (static text) */
 } Lexer;
 
-/* Starts lexing src[off..len). */
+/* Starts lexing src[off..len).  src[len] must be a readable NUL byte (the
+ * scanner's sentinel); NULs before it are input (an error token). */
 void lex_init(Lexer *lx, const char *src, size_t len, size_t off);
 /* Skips whitespace (space, tab, CR, LF) and reads one token into *out.
  * Never fails: bad input becomes TK_ERROR with lx->msg set and out->off

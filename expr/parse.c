@@ -3,8 +3,9 @@
  *
  * The template scanner finds "@expr", "@{...}" and "@@" escapes; each
  * expression is parsed into Nodes in an Arena.  Errors longjmp back to
- * expr_parse_template() (the one setjmp allowed, STYLE §4): nothing
- * refcounted exists until the parse has succeeded, so nothing can leak.
+ * expr_parse_template() (the one setjmp allowed, STYLE §4); the only
+ * refcounted things, literal Values, are chained on Template.lits as they
+ * are made, so the unwinding drops them and nothing leaks.
  */
 #include "expr/parse.h"
 
@@ -26,22 +27,24 @@ struct ArenaBlock {
   max_align_t data[]; /* aligned storage follows */
 };
 
+/* Arena granule: every allocation is rounded up to it, so 'p' stays
+ * aligned without padding arithmetic. */
+#define ARENA_ALIGN 8
+
 void expr_arena_init(Arena *a, void *buf, size_t n)
 {
   a->blocks = NULL;
   a->p = buf;
-  a->left = buf ? n : 0;
+  a->left = buf ? n & ~(size_t)(ARENA_ALIGN - 1) : 0;
 }
 
 void *expr_arena_alloc(Arena *a, size_t n)
 {
-  const size_t align = sizeof(max_align_t);
-  size_t pad = (align - ((uintptr_t)a->p % align)) % align;
-
-  if (a->p && pad + n <= a->left) {
-    void *r = a->p + pad;
-    a->p += pad + n;
-    a->left -= pad + n;
+  n = n ? (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1) : ARENA_ALIGN;
+  if (n <= a->left) {
+    void *r = a->p;
+    a->p += n;
+    a->left -= n;
     return r;
   }
   size_t size = n > 2048 ? n : 2048;
@@ -119,8 +122,9 @@ void expr_set_loc(SrcLoc *loc, const char *src, size_t len, size_t off,
 
 typedef struct Parser {
   Arena *a;
-  const char *src; /* the whole template */
+  const char *src; /* the whole template; src[len] is '\0' */
   size_t len;
+  Template *out; /* its lits chain survives the longjmp (not a local) */
   Lexer lx;
   Token tok; /* current (lookahead) token */
   int depth;
@@ -169,17 +173,21 @@ static _Noreturn void syntax_at(Parser *P, size_t off, size_t span,
   fail_at(P, ERR_EXPR_SYNTAX, off, span, "%d:%d: %s", line, col, msg);
 }
 
+static _Noreturn void lex_fail(Parser *P)
+{
+  if (P->src[P->tok.off] == '\0')
+    syntax_at(P, P->tok.off, 1, "unexpected NUL character");
+  if (P->lx.msg && strcmp(P->lx.msg, "unexpected character") == 0)
+    syntax_at(P, P->tok.off, 1, "unexpected character '%c'",
+              P->src[P->tok.off]);
+  syntax_at(P, P->tok.off, P->tok.len, "%s", P->lx.msg);
+}
+
 static void advance(Parser *P)
 {
   lex_next(&P->lx, &P->tok);
-  if (P->tok.kind == TK_ERROR) {
-    if (P->src[P->tok.off] == '\0')
-      syntax_at(P, P->tok.off, 1, "unexpected NUL character");
-    if (P->lx.msg && strcmp(P->lx.msg, "unexpected character") == 0)
-      syntax_at(P, P->tok.off, 1, "unexpected character '%c'",
-                P->src[P->tok.off]);
-    syntax_at(P, P->tok.off, P->tok.len, "%s", P->lx.msg);
-  }
+  if (P->tok.kind == TK_ERROR)
+    lex_fail(P);
 }
 
 /* Describes the current token for "got ..." messages. */
@@ -196,9 +204,7 @@ static void describe(Parser *P, char *buf, size_t n)
 static Node *new_node(Parser *P, NodeKind k, size_t off)
 {
   Node *n = expr_arena_alloc(P->a, sizeof(Node));
-  memset(n, 0, sizeof(*n));
-  n->kind = k;
-  n->off = (uint32_t)off;
+  *n = (Node){.kind = (uint8_t)k, .off = (uint32_t)off};
   return n;
 }
 
@@ -241,6 +247,121 @@ static bool name_eq_ci(const char *a, size_t alen, const char *b)
   return i == alen && b[i] == '\0';
 }
 
+/* How a resolved name is called. */
+typedef struct FnInfo {
+  const char *name; /* ADF spelling; NULL: empty hash slot */
+  uint32_t len;
+  CallKind kind;
+  const Builtin *bi; /* CALL_BUILTIN */
+  int min, max;
+} FnInfo;
+
+/* The slow, authoritative lookup: specials first, then the builtin
+ * table.  False for an unknown name or a table row without an
+ * implementation. */
+static bool fn_lookup_slow(const char *name, size_t len, FnInfo *out)
+{
+  for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
+    if (len == specials[i].len && name_eq_ci(name, len, specials[i].name)) {
+      const Special *sp = &specials[i];
+      *out = (FnInfo){.name = sp->name,
+                      .len = sp->len,
+                      .kind = sp->kind,
+                      .min = sp->min,
+                      .max = sp->max};
+      return true;
+    }
+  }
+  const Builtin *bi = builtin_find(name, len);
+  if (!bi || !bi->fn)
+    return false;
+  *out = (FnInfo){.name = bi->name,
+                  .len = (uint32_t)strlen(bi->name),
+                  .kind = CALL_BUILTIN,
+                  .bi = bi,
+                  .min = bi->min_args,
+                  .max = bi->max_args};
+  return true;
+}
+
+/* A case-insensitive hash set over the same names, filled on first use
+ * (the interpreter is single-threaded).  It only caches the slow
+ * lookup: a name it misses goes through fn_lookup_slow(), so it can
+ * never disagree with the table.  Function names are [A-Za-z0-9_], for
+ * which (c | 0x20) folds case exactly. */
+#define FN_SLOTS 512
+
+static FnInfo fn_slots[FN_SLOTS];
+static bool fn_ready;
+
+/* O(1): the length and three folded bytes, mixed by one multiply.  Names
+ * sharing all four just probe further. */
+static uint32_t fn_hash(const char *s, size_t len)
+{
+  uint32_t h = (uint32_t)len;
+  h = (h << 8) ^ ((unsigned char)s[0] | 0x20u);
+  h = (h << 8) ^ ((unsigned char)s[len / 2] | 0x20u);
+  h = (h << 8) ^ ((unsigned char)s[len - 1] | 0x20u);
+  _Static_assert(FN_SLOTS == 512, "fn_hash() returns 9 bits");
+  return (h * 2654435761u) >> 23;
+}
+
+static bool fn_eq_fold(const char *a, const char *b, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if (((unsigned char)a[i] | 0x20u) != ((unsigned char)b[i] | 0x20u))
+      return false;
+  return true;
+}
+
+static void fn_insert(const char *name, size_t len)
+{
+  FnInfo info;
+  uint32_t h;
+
+  if (!fn_lookup_slow(name, len, &info))
+    return;
+  for (h = fn_hash(name, len);; h++) {
+    FnInfo *slot = &fn_slots[h % FN_SLOTS];
+    if (!slot->name) {
+      *slot = info;
+      return;
+    }
+    if (slot->len == len && fn_eq_fold(slot->name, name, len))
+      return; /* already there (a special shadows its table row) */
+  }
+}
+
+static void fn_build(void)
+{
+  size_t n = builtin_count();
+
+  /* Keep the load factor at or below 1/2; beyond that, fall back. */
+  if (n + sizeof(specials) / sizeof(specials[0]) <= FN_SLOTS / 2) {
+    for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
+      fn_insert(specials[i].name, specials[i].len);
+    for (size_t i = 0; i < n; i++)
+      fn_insert(builtin_at(i)->name, strlen(builtin_at(i)->name));
+  }
+  fn_ready = true;
+}
+
+static bool fn_lookup(const char *name, size_t len, FnInfo *out)
+{
+  if (!fn_ready)
+    fn_build();
+  for (uint32_t h = fn_hash(name, len);; h++) {
+    const FnInfo *slot = &fn_slots[h % FN_SLOTS];
+    if (!slot->name)
+      break;
+    if (slot->len == len && fn_eq_fold(slot->name, name, len)) {
+      *out = *slot;
+      return true;
+    }
+  }
+  return fn_lookup_slow(name, len, out);
+}
+
 static const char *const number_words[] = {"no",    "one",  "two", "three",
                                            "four",  "five", "six", "seven",
                                            "eight", "nine", "ten"};
@@ -277,31 +398,44 @@ static _Noreturn void arity_fail(Parser *P, const Node *call, int min, int max,
 
 static void resolve_call(Parser *P, Node *n)
 {
-  int min, max;
+  FnInfo f;
 
-  for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
-    if (n->name_len == specials[i].len &&
-        name_eq_ci(n->name, n->name_len, specials[i].name)) {
-      n->call = specials[i].kind;
-      n->fn_name = specials[i].name;
-      n->bi = NULL; /* evaluated by eval.c, never through the table */
-      min = specials[i].min;
-      max = specials[i].max;
-      goto check;
-    }
-  }
-  n->bi = builtin_find(n->name, n->name_len);
-  if (!n->bi || !n->bi->fn)
+  if (!fn_lookup(n->name, n->name_len, &f))
     fail_at(P, ERR_EXPR_UNKNOWN_FUNCTION, n->off, n->name_len,
-            "The template function '%s' is not defined or not valid.", n->name);
-  n->call = CALL_BUILTIN;
-  n->fn_name = n->bi->name;
-  min = n->bi->min_args;
-  max = n->bi->max_args;
-check:
-  n->max_args = max;
-  if (n->n_args < min || (max != ARGS_ANY && n->n_args > max))
-    arity_fail(P, n, min, max, n->fn_name);
+            "The template function '%.*s' is not defined or not valid.",
+            (int)n->name_len, n->name);
+  n->call = (uint8_t)f.kind;
+  n->fn_name = f.name;
+  n->bi = f.bi; /* NULL for the evaluator's own functions */
+  n->max_args = f.max;
+  if (n->n_args < f.min || (f.max != ARGS_ANY && n->n_args > f.max))
+    arity_fail(P, n, f.min, f.max, f.name);
+}
+
+/* ---- Literals ----------------------------------------------------------- */
+
+/* Literal strings compared against for sharing one Value (a template
+ * often repeats an activity name). */
+#define LIT_SHARE_SCAN 8
+
+/* Gives literal node 'n' the owned value 'v' and chains it for release. */
+static void own_literal(Parser *P, Node *n, Value *v)
+{
+  n->val = v;
+  n->next_lit = P->out->lits;
+  P->out->lits = n;
+}
+
+/* A string literal's Value: shared with an equal earlier literal when
+ * one is near, else new. */
+static Value *string_value(Parser *P, const char *s, size_t len)
+{
+  const Node *m = P->out->lits;
+  for (int i = 0; m && i < LIT_SHARE_SCAN; m = m->next_lit, i++)
+    if (val_kind(m->val) == VAL_STRING && val_strlen(m->val) == len &&
+        memcmp(val_str(m->val), s, len) == 0)
+      return val_ref(m->val);
+  return val_string(s, len);
 }
 
 /* ---- Grammar ------------------------------------------------------------ */
@@ -314,18 +448,16 @@ static Node *parse_call(Parser *P)
   Node *n = new_node(P, N_CALL, P->tok.off);
   Node *small[8], **args = small;
   int cap = 8;
-  size_t open;
   char got[64];
 
-  n->name = arena_strndup(P->a, P->src + P->tok.off, P->tok.len);
+  n->name = P->src + P->tok.off;
   n->name_len = (uint32_t)P->tok.len;
   advance(P);
   if (P->tok.kind != TK_LPAREN) {
     describe(P, got, sizeof(got));
-    syntax_at(P, P->tok.off, P->tok.len, "expected '(' after '%s', got %s",
-              n->name, got);
+    syntax_at(P, P->tok.off, P->tok.len, "expected '(' after '%.*s', got %s",
+              (int)n->name_len, n->name, got);
   }
-  open = P->tok.off;
   advance(P);
   if (P->tok.kind != TK_RPAREN && P->tok.kind != TK_EOF) {
     for (;;) {
@@ -349,16 +481,19 @@ static Node *parse_call(Parser *P)
       int line, col;
       expr_line_col(P->src, n->off, &line, &col);
       syntax_at(P, P->tok.off, P->tok.len,
-                "expected ')' to close '%s(' opened at %d:%d", n->name, line,
-                col);
+                "expected ')' to close '%.*s(' opened at %d:%d",
+                (int)n->name_len, n->name, line, col);
     }
   }
-  (void)open;
   n->len = (uint32_t)(P->tok.off + 1 - n->off);
   advance(P);
   if (n->n_args) {
-    n->args = expr_arena_alloc(P->a, sizeof(Node *) * (size_t)n->n_args);
-    memcpy(n->args, args, sizeof(Node *) * (size_t)n->n_args);
+    if (args == small) {
+      n->args = expr_arena_alloc(P->a, sizeof(Node *) * (size_t)n->n_args);
+      memcpy(n->args, args, sizeof(Node *) * (size_t)n->n_args);
+    } else {
+      n->args = args; /* already in the arena */
+    }
   }
   resolve_call(P, n);
   return n;
@@ -368,41 +503,41 @@ static Node *parse_call(Parser *P)
  * (true/false/null are matched ignoring case, like function names). */
 static Node *parse_primary(Parser *P)
 {
-  Token t = P->tok;
+  const Token *t = &P->tok;
   Node *n;
   char got[64];
 
-  switch (t.kind) {
+  switch (t->kind) {
   case TK_INT:
   case TK_FLOAT:
-    n = new_node(P, N_LIT, t.off);
-    n->len = (uint32_t)t.len;
-    n->lit = t.kind == TK_INT ? 0 : 1;
-    n->ival = t.ival;
-    n->dval = t.dval;
+    n = new_node(P, N_LIT, t->off);
+    n->len = (uint32_t)t->len;
+    own_literal(P, n,
+                t->kind == TK_INT ? val_int(t->ival) : val_float(t->dval));
     advance(P);
     return n;
-  case TK_STRING: {
-    char *s = expr_arena_alloc(P->a, t.len);
-    n = new_node(P, N_LIT, t.off);
-    n->len = (uint32_t)t.len;
-    n->lit = 2;
-    n->str_len = lex_unescape(P->src, &t, s);
-    n->str = s;
+  case TK_STRING:
+    n = new_node(P, N_LIT, t->off);
+    n->len = (uint32_t)t->len;
+    if (!t->has_escape) {
+      own_literal(P, n, string_value(P, P->src + t->off + 1, t->len - 2));
+    } else {
+      char *s = expr_arena_alloc(P->a, t->len);
+      own_literal(P, n, string_value(P, s, lex_unescape(P->src, t, s)));
+    }
     advance(P);
     return n;
-  }
   case TK_NAME: {
-    const char *s = P->src + t.off;
-    int lit = (t.len != 4 && t.len != 5)      ? -1
-              : name_eq_ci(s, t.len, "true")  ? 3
-              : name_eq_ci(s, t.len, "false") ? 4
-              : name_eq_ci(s, t.len, "null")  ? 5
-                                              : -1;
+    const char *s = P->src + t->off;
+    int lit = (t->len != 4 && t->len != 5)     ? -1
+              : name_eq_ci(s, t->len, "true")  ? 1
+              : name_eq_ci(s, t->len, "false") ? 0
+              : name_eq_ci(s, t->len, "null")  ? 2
+                                               : -1;
     if (lit >= 0) {
-      n = new_node(P, N_LIT, t.off);
-      n->len = (uint32_t)t.len;
-      n->lit = lit;
+      n = new_node(P, N_LIT, t->off);
+      n->len = (uint32_t)t->len;
+      n->val = lit == 2 ? val_null() : val_bool(lit == 1); /* immortal */
       advance(P);
       return n;
     }
@@ -410,7 +545,7 @@ static Node *parse_primary(Parser *P)
   }
   default:
     describe(P, got, sizeof(got));
-    syntax_at(P, t.off, t.len ? t.len : 1, "expected an expression, got %s",
+    syntax_at(P, t->off, t->len ? t->len : 1, "expected an expression, got %s",
               got);
   }
 }
@@ -427,10 +562,10 @@ static Node *parse_expr(Parser *P)
               EXPR_MAX_DEPTH);
   n = parse_primary(P);
   for (;;) {
-    Token t = P->tok;
-    if (t.kind == TK_DOT || t.kind == TK_QDOT) {
+    TokKind k = P->tok.kind;
+    if (k == TK_DOT || k == TK_QDOT) {
       Node *m = new_node(P, N_MEMBER, n->off);
-      m->null_safe = t.kind == TK_QDOT;
+      m->null_safe = k == TK_QDOT;
       m->target = n;
       advance(P);
       if (P->tok.kind != TK_NAME) {
@@ -439,20 +574,21 @@ static Node *parse_expr(Parser *P)
                   "expected a property name after '%s', got %s",
                   m->null_safe ? "?." : ".", got);
       }
-      m->name = arena_strndup(P->a, P->src + P->tok.off, P->tok.len);
+      m->name = P->src + P->tok.off;
       m->name_len = (uint32_t)P->tok.len;
       m->len = (uint32_t)(P->tok.off + P->tok.len - m->off);
       advance(P);
       n = m;
-    } else if (t.kind == TK_LBRACKET || t.kind == TK_QLBRACKET) {
+    } else if (k == TK_LBRACKET || k == TK_QLBRACKET) {
+      size_t open = P->tok.off;
       Node *m = new_node(P, N_INDEX, n->off);
-      m->null_safe = t.kind == TK_QLBRACKET;
+      m->null_safe = k == TK_QLBRACKET;
       m->target = n;
       advance(P);
       m->index = parse_expr(P);
       if (P->tok.kind != TK_RBRACKET) {
         int line, col;
-        expr_line_col(P->src, t.off, &line, &col);
+        expr_line_col(P->src, open, &line, &col);
         syntax_at(P, P->tok.off, P->tok.len ? P->tok.len : 1,
                   "expected ']' to close '%s' opened at %d:%d",
                   m->null_safe ? "?[" : "[", line, col);
@@ -520,7 +656,10 @@ static size_t parse_segment(Parser *P, size_t start, bool braced, TmplSeg *seg)
   size_t off = start;
   trim_span(P->src, &off, &end);
   seg->off = off;
-  seg->text = arena_strndup(P->a, P->src + off, end - off);
+  /* A whole-value expression usually runs to the NUL at src[len]: then
+   * the source itself is the NUL-terminated text. */
+  seg->text = end == P->len ? P->src + off
+                            : arena_strndup(P->a, P->src + off, end - off);
   seg->len = end - off;
   return P->tok.off + (braced ? 1 : 0);
 }
@@ -546,69 +685,6 @@ static void add_literal(LitBuf *lit, TmplSeg *segs, int *n)
   lit->len = 0;
 }
 
-/* Creates the Values of literal nodes (after the parse has succeeded). */
-static void materialize(Node *n)
-{
-  if (!n)
-    return;
-  switch (n->kind) {
-  case N_LIT:
-    switch (n->lit) {
-    case 0:
-      n->val = val_int(n->ival);
-      break;
-    case 1:
-      n->val = val_float(n->dval);
-      break;
-    case 2:
-      n->val = val_string(n->str, n->str_len);
-      break;
-    case 3:
-      n->val = val_bool(true);
-      break;
-    case 4:
-      n->val = val_bool(false);
-      break;
-    default:
-      n->val = val_null();
-      break;
-    }
-    break;
-  case N_CALL:
-    for (int i = 0; i < n->n_args; i++)
-      materialize(n->args[i]);
-    break;
-  case N_INDEX:
-    materialize(n->index);
-    /* fallthrough */
-  case N_MEMBER:
-    materialize(n->target);
-    break;
-  }
-}
-
-static void release(Node *n)
-{
-  if (!n)
-    return;
-  switch (n->kind) {
-  case N_LIT:
-    val_unref(n->val);
-    n->val = NULL;
-    break;
-  case N_CALL:
-    for (int i = 0; i < n->n_args; i++)
-      release(n->args[i]);
-    break;
-  case N_INDEX:
-    release(n->index);
-    /* fallthrough */
-  case N_MEMBER:
-    release(n->target);
-    break;
-  }
-}
-
 /* Scans the template; returns through longjmp on any error. */
 static void scan_template(Parser *P, Template *out)
 {
@@ -621,6 +697,7 @@ static void scan_template(Parser *P, Template *out)
   out->segs = NULL;
   out->n_segs = 0;
   out->literal = NULL;
+  out->lits = NULL;
   if (len >= 2 && s[0] == '@' && s[1] == '@') {
     out->kind = TMPL_LITERAL; /* "@@..." is the text without one '@' */
     out->segs = expr_arena_alloc(P->a, sizeof(TmplSeg));
@@ -683,6 +760,18 @@ static void scan_template(Parser *P, Template *out)
   out->n_segs = n;
 }
 
+/* Drops the Values chained on t->lits. */
+static void release_lits(Template *t)
+{
+  Node *n = t->lits, *next;
+  for (; n; n = next) {
+    next = n->next_lit;
+    val_unref(n->val);
+    n->val = NULL;
+  }
+  t->lits = NULL;
+}
+
 bool expr_parse_template(Arena *a, const char *src, size_t len, Template *out,
                          Err *err)
 {
@@ -691,16 +780,17 @@ bool expr_parse_template(Arena *a, const char *src, size_t len, Template *out,
   P.a = a;
   P.src = src;
   P.len = len;
+  P.out = out;
   P.err = err;
   P.depth = 0;
+  out->lits = NULL;
   if (setjmp(P.jb)) {
+    release_lits(out); /* 'out' is not a local: its chain is intact */
     out->n_segs = 0;
     out->literal = NULL;
     return false;
   }
   scan_template(&P, out);
-  for (int i = 0; i < out->n_segs; i++)
-    materialize(out->segs[i].root);
   if (out->kind == TMPL_LITERAL)
     out->literal = val_string(out->segs[0].text, out->segs[0].len);
   return true;
@@ -708,8 +798,7 @@ bool expr_parse_template(Arena *a, const char *src, size_t len, Template *out,
 
 void expr_template_release(Template *t)
 {
-  for (int i = 0; i < t->n_segs; i++)
-    release(t->segs[i].root);
+  release_lits(t);
   val_unref(t->literal);
   t->literal = NULL;
 }

@@ -2,12 +2,12 @@
  * expr/parse.h -- templates and expressions parsed into an arena AST
  *
  * expr_parse_template() splits a template into literal text and
- * expression segments and parses each expression by recursive descent.
- * Every node and string lives in the caller's Arena; the only refcounted
- * things are the literal Values, created after a successful parse (never
- * while the parser may longjmp) and released by expr_template_release().
- * Function names are resolved here, so an unknown function or a wrong
- * argument count is a compile-time error.
+ * expression segments and parses each expression by recursive descent in
+ * one pass.  Every node lives in the caller's Arena and names point into
+ * the source; the only refcounted things are the literal Values, created
+ * as they are parsed, chained on Template.lits and released on failure or
+ * by expr_template_release().  Function names are resolved here, so an
+ * unknown function or a wrong argument count is a compile-time error.
  */
 #ifndef EXPR_PARSE_H
 #define EXPR_PARSE_H
@@ -35,7 +35,9 @@ typedef struct Arena {
 /* Starts an arena whose first block is 'buf' (caller storage, may be
  * NULL when n == 0). */
 void expr_arena_init(Arena *a, void *buf, size_t n);
-/* Returns n bytes aligned for any type; never NULL (OOM aborts). */
+/* Returns n bytes aligned to 8 (pointers, int64_t, double: all the AST
+ * holds); never NULL (OOM aborts).  'buf' given to expr_arena_init() must
+ * be 8-aligned too. */
 void *expr_arena_alloc(Arena *a, size_t n);
 /* Frees the blocks the arena allocated (not the first one). */
 void expr_arena_fini(Arena *a);
@@ -66,28 +68,30 @@ typedef enum CallKind {
 
 typedef struct Node Node;
 struct Node {
-  NodeKind kind;
-  CallKind call;  /* N_CALL */
-  bool null_safe; /* N_MEMBER / N_INDEX written with '?' */
-  uint32_t off;   /* span in the template source */
-  uint32_t len;
-  const char *name; /* N_CALL: as written; N_MEMBER: property name;
-                       NUL-terminated, in the arena */
-  uint32_t name_len;
-  const char *fn_name; /* N_CALL: ADF spelling (static) */
-  const Builtin *bi;   /* N_CALL, CALL_BUILTIN: the table row */
-  int max_args;        /* N_CALL: ARGS_ANY or the maximum */
-  Node *target;        /* N_MEMBER / N_INDEX */
-  Node *index;         /* N_INDEX */
-  Node **args;         /* N_CALL: n_args nodes in the arena */
-  int n_args;
-  Value *val; /* N_LIT: owned (created after the parse) */
-  /* N_LIT before materialising: */
-  int lit; /* 0 int, 1 float, 2 string, 3 true, 4 false, 5 null */
-  int64_t ival;
-  double dval;
-  const char *str; /* string bytes (arena) */
-  size_t str_len;
+  uint8_t kind;      /* NodeKind */
+  uint8_t call;      /* N_CALL: CallKind */
+  bool null_safe;    /* N_MEMBER / N_INDEX written with '?' */
+  uint32_t off, len; /* span in the template source */
+  uint32_t name_len; /* N_CALL / N_MEMBER */
+  int n_args;        /* N_CALL */
+  int max_args;      /* N_CALL: ARGS_ANY or the maximum */
+  const char *name;  /* N_CALL: as written; N_MEMBER: property name; both
+                        point into the source, NOT NUL-terminated */
+  union {
+    struct {               /* N_CALL */
+      const char *fn_name; /* ADF spelling (static) */
+      const Builtin *bi;   /* CALL_BUILTIN: the table row */
+      Node **args;         /* n_args nodes in the arena */
+    };
+    struct { /* N_MEMBER / N_INDEX */
+      Node *target;
+      Node *index; /* N_INDEX */
+    };
+    struct {          /* N_LIT */
+      Value *val;     /* owned when on Template.lits, else immortal */
+      Node *next_lit; /* Template.lits chain */
+    };
+  };
 };
 
 /* ---- Templates -------------------------------------------------------- */
@@ -101,7 +105,8 @@ typedef enum TmplKind {
 typedef struct TmplSeg {
   bool is_expr;
   const char *text; /* literal: the text (escapes resolved); expression:
-                       its trimmed source text; NUL-terminated, arena */
+                       its trimmed source text; NUL-terminated, in the
+                       arena or the source */
   size_t len;
   size_t off; /* expression: offset of 'text' in the source */
   Node *root; /* expression: the tree */
@@ -112,13 +117,15 @@ typedef struct Template {
   TmplSeg *segs; /* arena */
   int n_segs;
   Value *literal; /* TMPL_LITERAL: the string value; owned */
+  Node *lits;     /* literal nodes owning a Value, newest first */
 } Template;
 
-/* Parses template src[0..len) into *out, allocating from 'a'.  Returns
- * false with *err set (ERR_EXPR_SYNTAX, ERR_EXPR_TOO_LONG,
- * ERR_EXPR_UNKNOWN_FUNCTION, ERR_EXPR_ARITY; loc.off/len/expr point at
- * the fault).  On success the literal Values exist and must be released
- * with expr_template_release().  'src' must outlive *out. */
+/* Parses template src[0..len) into *out, allocating from 'a'.  src[len]
+ * must be a NUL byte (the lexer's sentinel).  Returns false with *err set
+ * (ERR_EXPR_SYNTAX, ERR_EXPR_TOO_LONG, ERR_EXPR_UNKNOWN_FUNCTION,
+ * ERR_EXPR_ARITY; loc.off/len/expr point at the fault) and nothing left to
+ * release.  On success the literal Values exist and must be released with
+ * expr_template_release().  'src' must outlive *out. */
 bool expr_parse_template(Arena *a, const char *src, size_t len, Template *out,
                          Err *err);
 /* Drops the literal Values of a parsed template. */
