@@ -8,6 +8,7 @@
  * redaction, and otherwise the engine's curl multi driver.  The run loop
  * is never blocked, except by the Azure CLI token source (short, cached).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,12 @@
 #include "activities/registry.h"
 #include "expr/json.h"
 #include "expr/strbuf.h"
+#include "interp/sched.h"
 
 #define WEB_MAX_OUTPUT         (4u * 1024u * 1024u) /* ADF: 4 MB, error 2001 */
 #define WEB_DEFAULT_TIMEOUT_MS 60000L /* httpRequestTimeout 00:01:00 */
 #define WEB_DEFAULT_POLL_S     15     /* 202 without Retry-After */
+#define WEB_ERROR_BODY         900u   /* response text kept in a 2108 message */
 #define UNIX_EPOCH_TICKS       621355968000000000LL
 
 typedef enum Phase { PH_TOKEN, PH_CALL, PH_POLL_WAIT, PH_POLL } Phase;
@@ -54,12 +57,10 @@ typedef struct WebState {
   AuthSpec auth;
   TokenSource *src; /* owned token sources */
   size_t n_src, src_i;
-  StrBuf tried;    /* why each token source failed */
-  char *cache_key; /* owned */
-  bool mock_token; /* the fake mock-mode token is in use */
-  char *poll_url;  /* owned: Location being polled */
-  char **secrets;  /* owned strings redacted from records */
-  size_t n_secrets;
+  StrBuf tried;     /* why each token source failed */
+  char *cache_key;  /* owned */
+  bool mock_token;  /* the fake mock-mode token is in use */
+  char *poll_url;   /* owned: Location being polled */
   HttpMocks *mocks; /* borrowed from the engine */
   HttpRewrites *rw; /* borrowed from the engine */
   bool net_ok;
@@ -77,36 +78,75 @@ static void add_line(char ***arr, size_t *n, char *line)
   (*arr)[(*n)++] = line;
 }
 
+/* Registers a secret with the engine (redacted from the report, logs and
+ * request records), together with its form-urlencoded spelling (token
+ * request bodies carry client secrets that way). */
 static void add_secret(WebState *st, const char *s)
 {
   if (!s || strlen(s) < 4)
     return;
   act_add_secret(st->run, s);
-  add_line(&st->secrets, &st->n_secrets, xstrdup(s));
+  char *enc = auth_urlencode(s);
+  if (strcmp(enc, s) != 0)
+    act_add_secret(st->run, enc);
+  free(enc);
 }
 
-/* Replaces every registered secret in 's' with "***". */
+/* Replaces every secret the engine knows (SecureString parameters and
+ * values, passwords, tokens...) in 's' with "***"; the longest match
+ * wins at each position. */
+static void redact_into(const WebState *st, const char *s, size_t len,
+                        StrBuf *sb)
+{
+  size_t n_sec = 0;
+  const char *const *sec = engine_secrets(act_engine(st->run), &n_sec);
+  size_t i = 0;
+  while (i < len) {
+    size_t best = 0;
+    for (size_t k = 0; k < n_sec; k++) {
+      size_t sl = strlen(sec[k]);
+      if (sl > best && sl <= len - i && memcmp(s + i, sec[k], sl) == 0)
+        best = sl;
+    }
+    if (best) {
+      sb_puts(sb, "***");
+      i += best;
+    } else {
+      sb_putc(sb, s[i++]);
+    }
+  }
+}
+
 static Value *redact(const WebState *st, const char *s, size_t len)
 {
   StrBuf sb;
   sb_init(&sb);
-  size_t i = 0;
-  while (i < len) {
-    bool hit = false;
-    for (size_t k = 0; k < st->n_secrets && !hit; k++) {
-      size_t sl = strlen(st->secrets[k]);
-      if (sl <= len - i && memcmp(s + i, st->secrets[k], sl) == 0) {
-        sb_puts(&sb, "***");
-        i += sl;
-        hit = true;
-      }
-    }
-    if (!hit)
-      sb_putc(&sb, s[i++]);
-  }
+  redact_into(st, s, len, &sb);
   Value *v = val_string_from_sb(&sb);
   sb_fini(&sb);
   return v;
+}
+
+/* err_set() with the formatted message redacted: error messages reach
+ * the console and the pipeline's message unfiltered. */
+static bool err_set_redacted(const WebState *st, Err *err, ErrCode code,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool err_set_redacted(const WebState *st, Err *err, ErrCode code,
+                             const char *fmt, ...)
+{
+  StrBuf raw, sb;
+  sb_init(&raw);
+  sb_init(&sb);
+  va_list ap;
+  va_start(ap, fmt);
+  sb_vprintf(&raw, fmt, ap);
+  va_end(ap);
+  redact_into(st, raw.s, raw.len, &sb);
+  err_set(err, code, NULL, "%s", sb.s);
+  sb_fini(&raw);
+  sb_fini(&sb);
+  return false;
 }
 
 static bool is_secret_header(const char *name, size_t len)
@@ -280,9 +320,10 @@ static ExStart exchange_start(WebState *st, const char *method, const char *url,
     val_object_set_take(rec, "status", 6, val_null());
     val_object_set_take(rec, "unmatched", 9, val_bool(true));
     act_record_request_take(st->run, rec);
-    err_set(err, ERR_UNMATCHED_REQUEST, NULL,
-            "no HTTP mock matches %s %s (and --allow-network was not given)",
-            method, url);
+    err_set_redacted(st, err, ERR_UNMATCHED_REQUEST,
+                     "no HTTP mock matches %s %s (and --allow-network was "
+                     "not given)",
+                     method, url);
     return EX_FAILED;
   }
   req.url = sent;
@@ -742,37 +783,42 @@ static ActStep on_response(WebState *st, HttpResponse *r, Err *err)
     return ACT_DONE;
   }
   if (r->result == HTTP_ERR_TIMEOUT) {
-    err_set(err, ERR_WEB_TIMEOUT, NULL,
-            "Error calling the endpoint '%s'. Response status code: 'NA - "
-            "Unknown'. More details: Exception message: 'the endpoint did "
-            "not respond within httpRequestTimeout (%ld s)'",
-            url, st->timeout_ms / 1000);
+    err_set_redacted(
+        st, err, ERR_WEB_TIMEOUT,
+        "Error calling the endpoint '%s'. Response status code: 'NA - "
+        "Unknown'. More details: Exception message: 'the endpoint did "
+        "not respond within httpRequestTimeout (%ld s)'",
+        url, st->timeout_ms / 1000);
     return ACT_DONE;
   }
   if (r->result != HTTP_OK) {
-    err_set(err, ERR_WEB_CONNECT, NULL,
-            "Error calling the endpoint '%s'. Response status code: 'NA - "
-            "Unknown'. More details: Exception message: '%s: %s'",
-            url, http_result_name(r->result), r->error ? r->error : "");
+    err_set_redacted(
+        st, err, ERR_WEB_CONNECT,
+        "Error calling the endpoint '%s'. Response status code: 'NA - "
+        "Unknown'. More details: Exception message: '%s: %s'",
+        url, http_result_name(r->result), r->error ? r->error : "");
     return ACT_DONE;
   }
   const char *loc = http_response_header(r, "Location");
   if (r->status == 202 && !st->turn_off_async && loc && *loc) {
-    char *next = resolve_location(url, loc);
-    free(st->poll_url);
-    st->poll_url = next;
     const char *ra = http_response_header(r, "Retry-After");
     int64_t wait_s = ra ? strtoll(ra, NULL, 10) : WEB_DEFAULT_POLL_S;
     if (wait_s < 0)
       wait_s = 0;
     int64_t when = act_now(st->run) + wait_s * TICKS_PER_SECOND;
     if (when >= act_deadline(st->run)) {
-      err_set(err, ERR_WEB_TIMEOUT, NULL,
-              "the endpoint '%s' was still answering 202 Accepted when the "
-              "activity timeout was reached",
-              url);
+      err_set_redacted(st, err, ERR_WEB_TIMEOUT,
+                       "Error calling the endpoint '%s'. Response status "
+                       "code: '202'. More details: Exception message: 'the "
+                       "operation was still running (202 Accepted) when the "
+                       "activity timeout was reached'",
+                       url);
       return ACT_DONE;
     }
+    /* 'url' may be st->poll_url itself: resolve before freeing it */
+    char *next = resolve_location(url, loc);
+    free(st->poll_url);
+    st->poll_url = next;
     exchange_fini(&st->ex);
     st->phase = PH_POLL_WAIT;
     st->poll_at = when;
@@ -781,13 +827,22 @@ static ActStep on_response(WebState *st, HttpResponse *r, Err *err)
   }
   Value *out = build_output(st, r);
   if (r->status < 200 || r->status > 299) {
+    /* ADF-SPEC 3.3 / Microsoft's troubleshooting guide (2108): "Error
+     * calling the endpoint '<url>'. Response status code: '<code>'"; the
+     * response body follows (cut at WEB_ERROR_BODY bytes). */
     if (r->body_len > 0)
-      err_set(err, ERR_WEB_HTTP_STATUS, NULL, "%.*s",
-              (int)(r->body_len > 900 ? 900 : r->body_len), r->body);
+      err_set_redacted(
+          st, err, ERR_WEB_HTTP_STATUS,
+          "Error calling the endpoint '%s'. Response status "
+          "code: '%ld'. More details: %.*s%s",
+          url, r->status,
+          (int)(r->body_len > WEB_ERROR_BODY ? WEB_ERROR_BODY : r->body_len),
+          r->body, r->body_len > WEB_ERROR_BODY ? "..." : "");
     else
-      err_set(err, ERR_WEB_HTTP_STATUS, NULL,
-              "Error calling the endpoint '%s'. Response status code: '%ld'",
-              url, r->status);
+      err_set_redacted(st, err, ERR_WEB_HTTP_STATUS,
+                       "Error calling the endpoint '%s'. Response status "
+                       "code: '%ld'",
+                       url, r->status);
     act_set_error_output_take(st->run, out);
     return ACT_DONE;
   }
@@ -869,9 +924,6 @@ static void web_cleanup(ActRun *run)
   sb_fini(&st->tried);
   free(st->cache_key);
   free(st->poll_url);
-  for (size_t i = 0; i < st->n_secrets; i++)
-    free(st->secrets[i]);
-  free(st->secrets);
   free(st);
   act_set_state(run, NULL);
 }

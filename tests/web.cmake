@@ -7,7 +7,7 @@
 pkg_check_modules(OPENSSL_WEB REQUIRED IMPORTED_TARGET openssl)
 
 set(WEB_HTTPD_SRC ${PROJECT_SOURCE_DIR}/tests/support/httpd.c)
-foreach(t test_web test_aci)
+foreach(t test_web test_aci test_web_run)
   if(TARGET ${t})
     target_sources(${t} PRIVATE ${WEB_HTTPD_SRC})
     target_link_libraries(${t} PRIVATE PkgConfig::OPENSSL_WEB Threads::Threads)

@@ -5,7 +5,8 @@
  * (Content-Length bodies only; clients here never send chunked bodies),
  * handed to the handler under the server mutex, then answered with a
  * Content-Length response.  TLS uses libssl with a certificate the
- * openssl CLI makes in a temporary folder.
+ * openssl CLI makes in a temporary folder, or with given files (and then
+ * optionally verifies client certificates: mutual TLS).
  */
 #include "tests/support/httpd.h"
 
@@ -24,6 +25,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "expr/strbuf.h"
 
@@ -33,6 +35,7 @@ typedef struct Conn {
   SSL *ssl;
   pthread_t thread;
   bool finished;
+  char client_cn[128]; /* CN of the verified client certificate */
   struct Conn *next;
 } Conn;
 
@@ -237,6 +240,14 @@ static void *conn_main(void *arg)
   sb_init(&pending);
   if (c->ssl && SSL_accept(c->ssl) <= 0)
     goto done;
+  if (c->ssl && SSL_get_verify_result(c->ssl) == X509_V_OK) {
+    X509 *peer = SSL_get1_peer_certificate(c->ssl);
+    if (peer) {
+      X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName,
+                                c->client_cn, (int)sizeof c->client_cn);
+      X509_free(peer);
+    }
+  }
   for (;;) {
     HttpdRequest req;
     memset(&req, 0, sizeof req);
@@ -248,6 +259,7 @@ static void *conn_main(void *arg)
       break;
     }
     HttpdReply rep = {.status = 200};
+    memcpy(req.client_cn, c->client_cn, sizeof req.client_cn);
     pthread_mutex_lock(&h->mu);
     h->count++;
     h->handler(h->ud, &req, &rep);
@@ -365,15 +377,21 @@ static void remove_tmp(Httpd *h)
 
 /* ---- Life cycle ---------------------------------------------------------- */
 
-Httpd *httpd_start(HttpdHandler handler, void *ud, bool tls)
+static Httpd *serve_fail(Httpd *h)
 {
-  Httpd *h = xcalloc(1, sizeof *h);
-  h->handler = handler;
-  h->ud = ud;
-  h->lfd = -1;
-  pthread_mutex_init(&h->mu, NULL);
-  if (tls && !make_cert(h))
-    goto fail;
+  if (h->lfd >= 0)
+    close(h->lfd);
+  if (h->ctx)
+    SSL_CTX_free(h->ctx);
+  remove_tmp(h);
+  pthread_mutex_destroy(&h->mu);
+  free(h);
+  return NULL;
+}
+
+/* Binds 127.0.0.1:0 and starts the accept thread; frees 'h' on failure. */
+static Httpd *serve(Httpd *h, bool tls)
+{
   h->lfd = socket(AF_INET, SOCK_STREAM, 0);
   if (h->lfd < 0)
     goto fail;
@@ -395,14 +413,111 @@ Httpd *httpd_start(HttpdHandler handler, void *ud, bool tls)
   pthread_create(&h->accept_thread, NULL, accept_main, h);
   return h;
 fail:
-  if (h->lfd >= 0)
-    close(h->lfd);
-  if (h->ctx)
-    SSL_CTX_free(h->ctx);
-  remove_tmp(h);
-  pthread_mutex_destroy(&h->mu);
-  free(h);
-  return NULL;
+  return serve_fail(h);
+}
+
+static Httpd *httpd_new(HttpdHandler handler, void *ud)
+{
+  Httpd *h = xcalloc(1, sizeof *h);
+  h->handler = handler;
+  h->ud = ud;
+  h->lfd = -1;
+  pthread_mutex_init(&h->mu, NULL);
+  return h;
+}
+
+Httpd *httpd_start(HttpdHandler handler, void *ud, bool tls)
+{
+  Httpd *h = httpd_new(handler, ud);
+  if (tls && !make_cert(h))
+    return serve_fail(h);
+  return serve(h, tls);
+}
+
+Httpd *httpd_start_tls(HttpdHandler handler, void *ud, const HttpdTls *tls)
+{
+  Httpd *h = httpd_new(handler, ud);
+  h->ctx = SSL_CTX_new(TLS_server_method());
+  bool ok =
+      h->ctx &&
+      SSL_CTX_use_certificate_file(h->ctx, tls->cert_file, SSL_FILETYPE_PEM) ==
+          1 &&
+      SSL_CTX_use_PrivateKey_file(h->ctx, tls->key_file, SSL_FILETYPE_PEM) == 1;
+  if (ok && tls->client_ca) {
+    ok = SSL_CTX_load_verify_locations(h->ctx, tls->client_ca, NULL) == 1;
+    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(tls->client_ca);
+    if (names)
+      SSL_CTX_set_client_CA_list(h->ctx, names);
+    SSL_CTX_set_verify(h->ctx,
+                       SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+  }
+  if (!ok) {
+    puts("httpd: libssl refused the certificate files");
+    return serve_fail(h);
+  }
+  return serve(h, true);
+}
+
+/* ---- Test PKI (openssl CLI) --------------------------------------------- */
+
+static const char *const pki_files[] = {
+    "ca.pem",     "ca.key",     "ca.srl",     "server.pem",
+    "server.key", "server.csr", "server.ext", "client.pem",
+    "client.key", "client.csr", "client.pfx", "openssl.log"};
+
+static bool sh(const char *dir, const char *command)
+{
+  char cmd[1536];
+  snprintf(cmd, sizeof cmd, "cd '%s' && %s >>openssl.log 2>&1", dir, command);
+  return system(cmd) == 0;
+}
+
+bool httpd_make_pki(const char *dir, const char *pfx_password)
+{
+  if (system("openssl version >/dev/null 2>&1") != 0) {
+    puts("skipped: openssl CLI not found, no test PKI");
+    return false;
+  }
+  FILE *f;
+  char p[512];
+  snprintf(p, sizeof p, "%s/server.ext", dir);
+  if (!(f = fopen(p, "w")))
+    return false;
+  fputs("subjectAltName=IP:127.0.0.1\n", f);
+  fclose(f);
+  char pfx_cmd[512];
+  snprintf(pfx_cmd, sizeof pfx_cmd,
+           "openssl pkcs12 -export -inkey client.key -in client.pem "
+           "-out client.pfx -passout 'pass:%s'",
+           pfx_password);
+  bool ok =
+      sh(dir, "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+              "/CN=adfrun-test-ca -keyout ca.key -out ca.pem") &&
+      sh(dir, "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
+              "-keyout server.key -out server.csr") &&
+      sh(dir, "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
+              "-CAcreateserial -days 1 -extfile server.ext -out server.pem") &&
+      sh(dir,
+         "openssl req -newkey rsa:2048 -nodes -subj /CN=adfrun-test-client "
+         "-keyout client.key -out client.csr") &&
+      sh(dir, "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key "
+              "-CAcreateserial -days 1 -out client.pem") &&
+      sh(dir, pfx_cmd);
+  if (!ok)
+    printf("skipped: openssl could not make the test PKI (see %s/openssl.log)"
+           "\n",
+           dir);
+  return ok;
+}
+
+void httpd_remove_pki(const char *dir)
+{
+  char p[512];
+  for (size_t i = 0; i < sizeof pki_files / sizeof *pki_files; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, pki_files[i]);
+    unlink(p);
+  }
+  rmdir(dir);
 }
 
 void httpd_stop(Httpd *h)

@@ -6,6 +6,9 @@
  * time).  The handler runs under the server's mutex, so it may keep state
  * without locking; a reply's delay is served after the mutex is released,
  * so slow replies overlap.  Never reaches anything but loopback.
+ * httpd_start_tls() serves given certificate files and can require and
+ * verify client certificates (mutual TLS); httpd_make_pki() makes a test
+ * CA, server and client certificates and a client PFX with the openssl CLI.
  */
 #ifndef TESTS_SUPPORT_HTTPD_H
 #define TESTS_SUPPORT_HTTPD_H
@@ -19,6 +22,7 @@ typedef struct HttpdRequest {
   char *headers; /* raw header block, "Name: value\r\n" lines */
   char *body;    /* NUL-terminated */
   size_t body_len;
+  char client_cn[128]; /* CN of the verified client certificate, or "" */
 } HttpdRequest;
 
 typedef struct HttpdReply {
@@ -40,6 +44,26 @@ typedef struct Httpd Httpd;
 Httpd *httpd_start(HttpdHandler handler, void *ud, bool tls);
 /* Stops accepting, closes every connection, joins the threads, frees. */
 void httpd_stop(Httpd *h);
+
+/* Files for httpd_start_tls(); paths are read once at start. */
+typedef struct HttpdTls {
+  const char *cert_file; /* server certificate (PEM) */
+  const char *key_file;  /* its private key (PEM) */
+  const char *client_ca; /* non-NULL: require a client certificate that
+                            this CA (PEM) signed */
+} HttpdTls;
+/* Starts an https server with those files.  NULL (and a printed reason)
+ * when libssl refuses them or on socket errors. */
+Httpd *httpd_start_tls(HttpdHandler handler, void *ud, const HttpdTls *tls);
+
+/* Makes, in the existing folder 'dir', with the openssl CLI: ca.pem,
+ * server.pem + server.key (CN and IP 127.0.0.1, signed by the CA),
+ * client.pem + client.key (CN "adfrun-test-client", signed by the CA) and
+ * client.pfx (PKCS#12 of the client, protected by 'pfx_password').
+ * Returns false (and prints why) when openssl is missing or fails. */
+bool httpd_make_pki(const char *dir, const char *pfx_password);
+/* Removes the files httpd_make_pki() made and 'dir' itself. */
+void httpd_remove_pki(const char *dir);
 int httpd_port(const Httpd *h);
 /* "http://127.0.0.1:PORT" or "https://..." (borrowed). */
 const char *httpd_url(const Httpd *h);

@@ -6,8 +6,8 @@
  * (redirects, timeouts, size cap, TLS), web_mock.c sequences and
  * patterns, --rewrite rules, auth.c specs, sources and token answers
  * fetched from a local managed-identity endpoint.  Whole-activity tests
- * (the 202 pattern, outputs, errors, redaction) run the adfrun binary:
- * see the second half.  No test asserts times.
+ * (the 202 pattern, outputs, errors, redaction) run the adfrun binary in
+ * tests/unit/test_web_run.c.  No test asserts times.
  */
 #include <stdio.h>
 #include <stdlib.h>
