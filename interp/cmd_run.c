@@ -94,7 +94,7 @@ int cmd_run(int argc, char **argv)
   const char *mock_file = NULL, *report_file = NULL;
   const char **rewrites = NULL;
   size_t n_rewrites = 0;
-  bool json = false, quiet = false, color = true;
+  bool json = false, quiet = false, color = true, live = false;
   EngineOptions opt = {0};
   Value *texts = val_object_new(), *globals = val_object_new();
   Value *params = NULL, *mocks = NULL, *rep = NULL;
@@ -203,8 +203,9 @@ int cmd_run(int argc, char **argv)
     goto usage_error;
   }
   {
-    const char *nc = getenv("NO_COLOR");
-    if ((nc && *nc) || !isatty(2))
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    live = isatty(2) && term && *term && strcmp(term, "dumb") != 0;
+    if ((nc && *nc) || !isatty(2) || (term && strcmp(term, "dumb") == 0))
       color = false;
   }
 
@@ -259,6 +260,10 @@ int cmd_run(int argc, char **argv)
   prog = progress_new(stderr, quiet, color);
   engine_set_listener(eng, progress_listener, prog);
   engine_set_log(eng, quiet ? NULL : stderr);
+  if (!quiet && live) { /* a terminal: the live view */
+    engine_set_log(eng, progress_live(prog, engine_clock(eng)));
+    engine_set_idle(eng, progress_idle, prog);
+  }
 
   g_engine = eng;
   memset(&sa, 0, sizeof(sa));
@@ -266,10 +271,8 @@ int cmd_run(int argc, char **argv)
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_sa);
   run_start(run);
-  if (!engine_run(eng, &err)) {
-    err_print(&err, stderr);
+  if (!engine_run(eng, &err))
     rc = EXIT_INTERNAL;
-  }
   sigaction(SIGINT, &old_sa, NULL);
   g_engine = NULL;
   if (!run->done) { /* internal error: report what we have */
@@ -277,6 +280,8 @@ int cmd_run(int argc, char **argv)
     run->end = clk_now(engine_clock(eng));
   }
   progress_summary(prog, run);
+  if (rc == EXIT_INTERNAL) /* below the live view's final block */
+    err_print(&err, stderr);
 
   if (json || report_file) {
     size_t n_sec;

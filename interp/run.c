@@ -288,6 +288,125 @@ static bool check_variable_use(Check *c, const ActivityDef *a)
   return true;
 }
 
+/* activity('X') naming no activity of the pipeline (ADF-SPEC 6.9).  Every
+ * expression of the activity is walked except its nested activity lists
+ * (their activities are checked on their own); only literal names can be
+ * checked. */
+typedef struct RefCheck {
+  const Pipeline *pl;
+  const char *missing; /* borrowed from the compiled expression */
+  size_t missing_len;
+} RefCheck;
+
+static void ref_fn(void *ud, const ExprRef *ref)
+{
+  RefCheck *rc = ud;
+  char *nm;
+
+  if (ref->kind != EXPR_REF_ACTIVITY || rc->missing)
+    return;
+  nm = xstrndup(ref->name, ref->name_len);
+  if (!pipeline_find_activity(rc->pl, nm)) {
+    rc->missing = ref->name;
+    rc->missing_len = ref->name_len;
+  }
+  free(nm);
+}
+
+static bool is_block_key(const char *k)
+{
+  return strcasecmp(k, "activities") == 0 ||
+         strcasecmp(k, "ifTrueActivities") == 0 ||
+         strcasecmp(k, "ifFalseActivities") == 0 ||
+         strcasecmp(k, "defaultActivities") == 0;
+}
+
+/* Walks 'v' at JSON path 'path'; depth 0 is the activity object, 1 its
+ * members.  Fails 'c' on the first missing reference. */
+static bool refs_walk(Check *c, const ActivityDef *a, const Value *v,
+                      StrBuf *path, int depth, bool in_tp, bool in_cases)
+{
+  size_t i, mark = path->len;
+  bool ok = true;
+
+  switch (val_kind(v)) {
+  case VAL_STRING: {
+    Err e = ERR_INIT;
+    RefCheck rc = {c->pl, NULL, 0};
+    Expr *x;
+    if (!memchr(val_str(v), '@', val_strlen(v)))
+      return true;
+    x = expr_compile(val_str(v), val_strlen(v), &e);
+    if (!x)
+      return true; /* syntax errors surface when the activity runs */
+    expr_walk(x, ref_fn, &rc);
+    if (rc.missing) {
+      fail_at(c, a,
+              "The template validation failed: 'The action(s) '%.*s' "
+              "referenced by 'inputs' in action '%s' are not defined in the "
+              "template' (activity('%.*s') names no activity of pipeline "
+              "'%s')",
+              (int)rc.missing_len, rc.missing, a->name, (int)rc.missing_len,
+              rc.missing, c->pl->name);
+      pipeline_loc(c->pl, path->s, &c->err->loc);
+      ok = false;
+    }
+    expr_free(x);
+    return ok;
+  }
+  case VAL_ARRAY:
+    for (i = 0; ok && i < val_array_len(v); i++) {
+      srcpath_index(path, i);
+      ok = refs_walk(c, a, val_array_peek(v, i), path, depth + 1, in_tp,
+                     in_cases);
+      path->len = mark;
+      path->s[mark] = '\0';
+    }
+    return ok;
+  case VAL_OBJECT:
+    for (i = 0; ok && i < val_object_len(v); i++) {
+      size_t kl;
+      const char *k = val_object_key_peek(v, i, &kl);
+      bool tp = depth == 0 && strcasecmp(k, "typeProperties") == 0;
+      if (depth == 0 && (strcasecmp(k, "name") == 0 ||
+                         strcasecmp(k, "dependsOn") == 0))
+        continue;
+      if (a->n_blocks && ((in_tp && depth == 1 && is_block_key(k)) ||
+                          (in_cases && depth == 3 &&
+                           strcasecmp(k, "activities") == 0)))
+        continue;
+      srcpath_key(path, k, kl);
+      ok = refs_walk(c, a, val_object_value_peek(v, i), path, depth + 1,
+                     tp || (in_tp && depth > 0),
+                     in_cases || (in_tp && depth == 1 &&
+                                  strcasecmp(k, "cases") == 0));
+      path->len = mark;
+      path->s[mark] = '\0';
+    }
+    return ok;
+  default:
+    return true;
+  }
+}
+
+static bool check_activity_refs(Check *c, const ActivityDef *a)
+{
+  const ActivityDef *p;
+  StrBuf path;
+  bool ok;
+
+  for (p = a; p; p = p->parent)
+    if (p->inactive)
+      return true; /* inactive activities are not validated */
+  if (!a->raw)
+    return true;
+  sb_init(&path);
+  sb_puts(&path, a->path ? a->path : "");
+  ok = refs_walk(c, a, a->raw, &path, 0, false, false);
+  sb_fini(&path);
+  return ok;
+}
+
 /* Cycle detection over one sibling list (colours: 0 new, 1 open, 2 done). */
 static bool cycle_dfs(ActivityDef *const *acts, size_t n, size_t i, int *col,
                       size_t *at)
@@ -338,6 +457,8 @@ static bool check_list(Check *c, ActivityDef *const *acts, size_t n)
                      a->name, dn, a->name);
     }
     if (!check_variable_use(c, a))
+      return false;
+    if (!check_activity_refs(c, a))
       return false;
     for (k = 0; k < a->n_blocks; k++)
       if (!check_list(c, a->blocks[k].acts, a->blocks[k].n_acts))

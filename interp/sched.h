@@ -84,6 +84,10 @@ void engine_set_leaf_lookup(Engine *eng,
 void engine_set_leaf_types(Engine *eng, const ActivityType *const *rows,
                            size_t n);
 void engine_set_listener(Engine *eng, EngListener fn, void *ud);
+/* 'fn' is called each time the loop is about to wait (real clock: at
+ * least every 100 ms while waiting; virtual clock: before each jump) --
+ * the live view redraws from there.  NULL = none. */
+void engine_set_idle(Engine *eng, void (*fn)(void *ud), void *ud);
 /* Asks the engine to cancel everything (async-signal-safe). */
 void engine_cancel(Engine *eng);
 /* The engine's clock (borrowed). */
@@ -180,10 +184,19 @@ void cli_set_leaf_lookup(const ActivityType *(*find)(const char *type));
 /* ---- Human progress output (progress.c) ---------------------------------- */
 
 typedef struct Progress Progress;
-/* Lines go to 'out' (stderr): live per-activity lines on a terminal,
- * plain lines otherwise; nothing but the summary when 'quiet'. */
+/* Lines go to 'out' (stderr): plain event lines, or the live view after
+ * progress_live(); nothing but the summary when 'quiet'. */
 Progress *progress_new(FILE *out, bool quiet, bool color);
 void progress_free(Progress *p);
+/* Switches to the live view: a block of one line per activity redrawn in
+ * place (call only when 'out' is a terminal that understands ANSI
+ * cursor movement).  'clk' (borrowed) gives elapsed times.  Returns the
+ * stream the engine's log should go to (engine_set_log) so log lines
+ * print above the block -- owned by 'p' -- or NULL when quiet. */
+FILE *progress_live(Progress *p, const Clock *clk);
+/* The idle hook (engine_set_idle, 'p' as ud): redraws the live view when
+ * something changed or runs, at most 10 times a second of real time. */
+void progress_idle(void *ud);
 /* The EngListener to pass to engine_set_listener() with 'p' as ud. */
 void progress_listener(void *ud, EngEvent ev, const PipelineRun *run,
                        const struct RepEntry *e);

@@ -3,10 +3,11 @@
  *                                      (STYLE.md 6.2)
  *
  * Each file: test {name, keywords}, run {definition | pipeline, children,
- * parameters, globals, clock, seed, max_iterations}, mocks {activities,
- * http}, expect {status, message, activities [...], absent [...],
- * error, http_sent [...], <any report key>}.  Runs in-process under the
- * virtual clock; the report is compared as a subset; activity runs are
+ * parameters, text_parameters, globals, clock, seed, max_iterations},
+ * mocks {activities, http}, expect {status, message, message_contains,
+ * activities [...], absent [...], activity_count {}, error, error_path,
+ * http_sent [...], <any report key>} (docs/testing.md).  Runs in-process
+ * under the virtual clock; the report is compared as a subset; activity runs are
  * matched by name + iteration (+ retryAttempt), the last attempt when not
  * given.  Usage: adf_pipeline_test [DIR|FILE...]  (default
  * tests/pipelines).  Prints every difference as file: where: expected X,
@@ -350,7 +351,7 @@ static void run_one(const char *file)
       const Value *m = val_object_peek(report, "message");
       if (!m || !strstr(val_str(m), val_str(w)))
         diff(&c, "message_contains", w, m);
-    } else if (strcmp(k, "error") != 0)
+    } else if (strcmp(k, "error") != 0 && strcmp(k, "error_path") != 0)
       subset(&c, k, w, val_object_peek(report, k));
   }
   goto done;
@@ -361,6 +362,12 @@ pre_error:
   if (!v || val_kind(v) != VAL_STRING || !strstr(err.msg, val_str(v))) {
     Value *got = val_cstr(err.msg);
     diff(&c, "error", v, got);
+    val_unref(got);
+  }
+  v = peek(expect, "error_path"); /* the JSON path the error points at */
+  if (v && (val_kind(v) != VAL_STRING || strcmp(err.loc.path, val_str(v)))) {
+    Value *got = val_cstr(err.loc.path);
+    diff(&c, "error_path", v, got);
     val_unref(got);
   }
 done:
