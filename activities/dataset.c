@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "activities/auth.h"
 #include "activities/store.h"
 #include "expr/json.h"
 #include "expr/strbuf.h"
@@ -292,6 +293,89 @@ static void set_str(Value *o, const char *k, const char *s)
     val_object_set_take(o, k, strlen(k), val_cstr(s));
 }
 
+/* The audience of Azure Storage tokens (any account, any cloud). */
+#define STORAGE_RESOURCE "https://storage.azure.com/"
+
+/* Plans the bearer token of a 'serviceEndpoint' linked service: the
+ * identity it names (service principal, user-assigned identity through a
+ * credential, else the system-assigned one) and the ordered token
+ * sources of activities/auth.h, which the worker thread tries in
+ * store_blob_open().  Adds "token*" keys to 'c'.  False with *err set. */
+static bool blob_token_plan(Ctx *cx, const Value *tp, Value *c, Err *err)
+{
+  Value *auth = val_object_new();
+  const char *sp_id = ds_str(tp, "servicePrincipalId");
+  const char *cred_type = ds_str(tp, "servicePrincipalCredentialType");
+  const Value *cred = ds_get(tp, "credential");
+  if (sp_id) {
+    const char *key = ds_str(tp, "servicePrincipalKey");
+    if (!key)
+      key = ds_str(tp, "servicePrincipalCredential");
+    set_str(auth, "type", "ServicePrincipal");
+    set_str(auth, "tenant", ds_str(tp, "tenant"));
+    set_str(auth, "servicePrincipalId", sp_id);
+    if (cred_type && strcasecmp(cred_type, "ServicePrincipalCert") == 0) {
+      val_unref(auth);
+      return err_set(err, ERR_DATA_UNSUPPORTED, NULL,
+                     "AzureBlobStorage service principal with a certificate "
+                     "(servicePrincipalCredentialType 'ServicePrincipalCert') "
+                     "is not supported: use a client secret");
+    }
+    set_str(auth, "servicePrincipalKey", key);
+    add_secret(cx, key);
+  } else if (cred && val_kind(cred) == VAL_OBJECT) {
+    set_str(auth, "type", "UserAssignedManagedIdentity");
+    val_object_set(auth, "credential", cred);
+  } else {
+    set_str(auth, "type", "MSI");
+  }
+  set_str(auth, "resource", STORAGE_RESOURCE);
+  AuthSpec spec;
+  Err aerr = ERR_INIT;
+  bool ok = auth_spec_parse(auth, cx->f, &spec, &aerr);
+  val_unref(auth);
+  if (!ok)
+    return err_set(err, ERR_DATA_REFERENCE, NULL,
+                   "AzureBlobStorage linked service: %s", aerr.msg);
+  TokenSource *src = NULL;
+  size_t n = auth_sources(&spec, &src, &aerr);
+  if (err_is_set(&aerr)) {
+    auth_spec_fini(&spec);
+    return err_set(err, ERR_DATA_UNSUPPORTED, NULL,
+                   "AzureBlobStorage linked service: %s", aerr.msg);
+  }
+  Value *arr = val_array_new();
+  for (size_t i = 0; i < n; i++) {
+    Value *o = val_object_new();
+    set_str(o, "name", auth_source_name(src[i].kind));
+    val_object_set_take(o, "cli", 3, val_bool(src[i].kind == TOKSRC_AZURE_CLI));
+    set_str(o, "method", src[i].method);
+    set_str(o, "url", src[i].url);
+    set_str(o, "body", src[i].body);
+    Value *h = val_array_new();
+    for (size_t j = 0; j < src[i].n_headers; j++) {
+      val_array_push_take(h, val_cstr(src[i].headers[j]));
+      const char *colon = strchr(src[i].headers[j], ':');
+      if (colon &&
+          strncasecmp(src[i].headers[j], "X-IDENTITY-HEADER:", 18) == 0)
+        add_secret(cx, colon + 2);
+    }
+    val_object_set_take(o, "headers", 7, h);
+    val_array_push_take(arr, o);
+  }
+  val_object_set_take(c, "tokenSources", 12, arr);
+  char *key = auth_cache_key(&spec);
+  set_str(c, "tokenKey", key);
+  free(key);
+  set_str(c, "tokenResource", STORAGE_RESOURCE);
+  set_str(c, "tokenAuth", auth_kind_name(spec.kind));
+  add_secret(cx, getenv("AZURE_CLIENT_SECRET"));
+  add_secret(cx, getenv("IDENTITY_HEADER"));
+  auth_sources_free(src, n);
+  auth_spec_fini(&spec);
+  return true;
+}
+
 static Value *blob_conn(Ctx *cx, const Value *tp, Err *err)
 {
   Value *c = val_object_new();
@@ -365,16 +449,26 @@ static Value *blob_conn(Ctx *cx, const Value *tp, Err *err)
     add_secret(cx, tok ? tok : q ? q + 1 : NULL);
     return c;
   }
+  if (endpoint && *endpoint) {
+    const char *at = ds_str(tp, "authenticationType");
+    if (at && strcasecmp(at, "AccountKey") == 0 && ds_str(tp, "accountKey")) {
+      val_unref(c);
+      err_set(err, ERR_DATA_UNSUPPORTED, NULL,
+              "AzureBlobStorage 'serviceEndpoint' with an account key is not "
+              "supported: use a connectionString with AccountKey");
+      return NULL;
+    }
+    set_str(c, "endpoint", endpoint);
+    if (!blob_token_plan(cx, tp, c, err)) {
+      val_unref(c);
+      return NULL;
+    }
+    return c;
+  }
   val_unref(c);
-  if (endpoint)
-    err_set(err, ERR_DATA_UNSUPPORTED, NULL,
-            "AzureBlobStorage with 'serviceEndpoint' (managed identity or "
-            "service principal) is not supported yet: use a connection "
-            "string or a SAS URI");
-  else
-    err_set(err, ERR_DATA_REFERENCE, NULL,
-            "AzureBlobStorage linked service needs 'connectionString' or "
-            "'sasUri'");
+  err_set(err, ERR_DATA_REFERENCE, NULL,
+          "AzureBlobStorage linked service needs 'connectionString', "
+          "'sasUri' or 'serviceEndpoint'");
   return NULL;
 }
 

@@ -6,6 +6,8 @@
  * here blocks except http_client_wait(), which the run loop calls when no
  * activity is ready.  Response headers are captured per response and reset
  * on every status line, so after redirects they describe the final one.
+ * A body is either buffered (resp.body) or handed piece by piece to the
+ * request's on_body callback, so streaming readers hold no copy of it.
  */
 #include "activities/http.h"
 
@@ -33,6 +35,9 @@ struct HttpCall {
   StrBuf rbody;            /* response body being received */
   Value *rheaders;         /* owned: headers of the current response */
   size_t max_body;
+  bool (*on_body)(void *ud, long status, const char *data, size_t len);
+  void *body_ud;
+  bool aborted; /* on_body said stop */
   bool too_large;
   bool done;
   bool in_multi;
@@ -91,6 +96,8 @@ const char *http_result_name(HttpResult r)
     return "response too large";
   case HTTP_ERR_BAD_URL:
     return "invalid URL";
+  case HTTP_ERR_ABORTED:
+    return "aborted by the receiver";
   case HTTP_ERR_OTHER:
     break;
   }
@@ -130,6 +137,15 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
   HttpCall *call = ud;
   size_t len = size * n;
+  if (call->on_body) {
+    long status = 0;
+    curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (!call->on_body(call->body_ud, status, data, len)) {
+      call->aborted = true;
+      return 0; /* CURLE_WRITE_ERROR */
+    }
+    return len;
+  }
   if (call->max_body && call->rbody.len + len > call->max_body) {
     call->too_large = true;
     return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
@@ -186,7 +202,7 @@ static void call_fail(HttpCall *call, HttpResult r, const char *msg)
   call->resp.error = xstrdup(msg);
 }
 
-static HttpResult classify(CURLcode rc, bool too_large)
+static HttpResult classify(CURLcode rc, bool too_large, bool aborted)
 {
   switch (rc) {
   case CURLE_OK:
@@ -212,7 +228,9 @@ static HttpResult classify(CURLcode rc, bool too_large)
   case CURLE_UNSUPPORTED_PROTOCOL:
     return HTTP_ERR_BAD_URL;
   case CURLE_WRITE_ERROR:
-    return too_large ? HTTP_ERR_TOO_LARGE : HTTP_ERR_OTHER;
+    return too_large ? HTTP_ERR_TOO_LARGE
+           : aborted ? HTTP_ERR_ABORTED
+                     : HTTP_ERR_OTHER;
   default:
     return HTTP_ERR_OTHER;
   }
@@ -229,11 +247,13 @@ static void call_finish(HttpCall *call, CURLcode rc)
   curl_easy_getinfo(call->easy, CURLINFO_EFFECTIVE_URL, &eff);
   r->status = status;
   r->final_url = eff ? xstrdup(eff) : NULL;
-  r->result = classify(rc, call->too_large);
+  r->result = classify(rc, call->too_large, call->aborted);
   if (r->result != HTTP_OK) {
     const char *why = call->errbuf[0] ? call->errbuf : curl_easy_strerror(rc);
     if (r->result == HTTP_ERR_TOO_LARGE)
       why = "response body exceeds the size limit";
+    else if (r->result == HTTP_ERR_ABORTED)
+      why = "transfer aborted by the receiver";
     call_fail(call, r->result, why);
   }
   r->body_len = call->rbody.len;
@@ -269,6 +289,8 @@ HttpCall *http_call_start(HttpClient *c, const HttpRequest *req,
   call->done_fn = done;
   call->ud = ud;
   call->max_body = req->max_body;
+  call->on_body = req->on_body;
+  call->body_ud = req->body_ud;
   sb_init(&call->rbody);
   http_response_init(&call->resp);
   call->easy = curl_easy_init();
@@ -312,6 +334,9 @@ HttpCall *http_call_start(HttpClient *c, const HttpRequest *req,
   const char *method = req->method ? req->method : "GET";
   if (strcmp(method, "GET") == 0 && !req->body) {
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  } else if (strcmp(method, "HEAD") == 0) {
+    /* NOBODY sends HEAD and does not wait for a body that never comes. */
+    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   } else {
     if (strcmp(method, "POST") != 0)
       curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);

@@ -20,7 +20,8 @@
 /* What to send.  Every pointer is borrowed until http_call_start()
  * returns (the call copies what it needs). */
 typedef struct HttpRequest {
-  const char *method; /* "GET", "POST"... (upper case) */
+  const char *method; /* "GET", "POST"... (upper case); "HEAD" asks for
+                         the headers only (no body is read) */
   const char *url;
   const char *const *headers; /* "Name: value" lines */
   size_t n_headers;
@@ -33,6 +34,14 @@ typedef struct HttpRequest {
   const void *cert_p12; /* client certificate (PKCS#12) or NULL */
   size_t cert_len;
   const char *cert_password; /* may be NULL */
+  /* Optional streaming of the response body.  When set, every piece of
+   * the final response's body goes to on_body(body_ud, status, data, len)
+   * instead of resp.body (which stays empty; max_body is not applied).
+   * It runs inside http_client_wait()/http_perform(); returning false
+   * aborts the transfer (result HTTP_ERR_ABORTED).  Bodies of redirects
+   * that are followed never reach it. */
+  bool (*on_body)(void *ud, long status, const char *data, size_t len);
+  void *body_ud;
 } HttpRequest;
 
 typedef enum HttpResult {
@@ -42,7 +51,8 @@ typedef enum HttpResult {
   HTTP_ERR_TLS,       /* certificate or handshake failure */
   HTTP_ERR_TOO_LARGE, /* body exceeded max_body */
   HTTP_ERR_BAD_URL,   /* malformed or unsupported URL */
-  HTTP_ERR_OTHER
+  HTTP_ERR_OTHER,
+  HTTP_ERR_ABORTED /* the on_body callback returned false */
 } HttpResult;
 
 typedef struct HttpResponse {

@@ -4,7 +4,9 @@
  * Requests go through activities/http.h (blocking http_perform on the
  * store's own HttpClient: a store lives on one worker thread).  Auth is a
  * SharedKey signature (HMAC-SHA256, OpenSSL), a SAS query or a bearer
- * token.  Reads are ranged GETs of 4 MiB; writes stage 4 MiB blocks with
+ * token (given, or fetched at open from the token sources dataset.c
+ * planned with activities/auth.h).  Stat is one HEAD (Get Blob
+ * Properties).  Reads are ranged GETs of 4 MiB; writes stage 4 MiB blocks with
  * Put Block and publish them with one Put Block List, which is atomic: an
  * aborted write leaves only uncommitted blocks, which the service drops.
  * Store paths are "container/blob/name"; folders are virtual.
@@ -16,6 +18,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include <pthread.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -504,16 +508,28 @@ static bool bs_stat(Store *st, const char *path, StoreItem *out, bool *found,
       out->path = xstrdup(container);
     }
   } else {
-    /* The blob itself: it sorts first among names with its prefix. */
-    ok = list_page(bs, container, rest, false, NULL, 1, &pg, &cfound, err);
-    for (size_t i = 0; ok && i < l.n && !*found; i++) {
-      if (!l.items[i].is_dir && strcmp(l.items[i].path, rest) == 0) {
-        *found = true;
-        *out = l.items[i];
-        out->path = store_path_join(path, NULL);
-        out->md5 = l.items[i].md5 ? xstrdup(l.items[i].md5) : NULL;
-      }
+    /* The blob itself: Get Blob Properties. */
+    char *full = store_path_join(path, NULL);
+    Req r;
+    HttpResponse resp;
+    req_init(&r, "HEAD", full);
+    ok = req_send(bs, &r, &resp, err);
+    req_fini(&r);
+    if (ok && resp.status == 200) {
+      const char *len = http_response_header(&resp, "Content-Length");
+      const char *ct = http_response_header(&resp, "x-ms-creation-time");
+      const char *md5 = http_response_header(&resp, "Content-MD5");
+      *found = true;
+      out->path = xstrdup(full);
+      out->size = len ? strtoll(len, NULL, 10) : 0;
+      out->mtime = http_date(http_response_header(&resp, "Last-Modified"));
+      out->ctime = ct ? http_date(ct) : out->mtime;
+      out->md5 = md5 && *md5 ? xstrdup(md5) : NULL;
+    } else if (ok && resp.status != 404) {
+      ok = status_fail(&resp, "stat", full, err);
     }
+    http_response_fini(&resp);
+    free(full);
     if (ok && cfound && !*found) {
       /* A virtual folder: any blob under "rest/". */
       StoreList l2;
@@ -827,6 +843,129 @@ static char *conn_str(const Value *conn, const char *key)
                                                          : NULL;
 }
 
+/* ---- Bearer tokens ------------------------------------------------------
+ *
+ * Stores are opened on worker threads, several per Copy (source, sink,
+ * one per probe), so tokens are cached process-wide under a mutex and
+ * keyed like the WebActivity's cache (kind + identity + resource). */
+
+static pthread_mutex_t token_mu = PTHREAD_MUTEX_INITIALIZER;
+static TokenCache *token_cache; /* owned by the process; freed at exit */
+
+static void token_cache_atexit(void)
+{
+  token_cache_free(token_cache);
+  token_cache = NULL;
+}
+
+static char *cached_token(const char *key)
+{
+  char *tok = NULL;
+  pthread_mutex_lock(&token_mu);
+  const char *t =
+      token_cache ? token_cache_get(token_cache, key, time(NULL)) : NULL;
+  if (t)
+    tok = xstrdup(t);
+  pthread_mutex_unlock(&token_mu);
+  return tok;
+}
+
+static void remember_token(const char *key, const char *tok, int64_t exp)
+{
+  pthread_mutex_lock(&token_mu);
+  if (!token_cache) {
+    token_cache = token_cache_new();
+    atexit(token_cache_atexit);
+  }
+  token_cache_put(token_cache, key, tok, exp);
+  pthread_mutex_unlock(&token_mu);
+}
+
+/* A string member or "" (hand-built connections may lack one). */
+static const char *str_or_empty(const Value *o, const char *key)
+{
+  const Value *v = o ? val_object_peek(o, key) : NULL;
+  return v && val_kind(v) == VAL_STRING ? val_str(v) : "";
+}
+
+/* Tries one HTTP token source.  Returns a malloc'd token or NULL with the
+ * reason appended to 'tried'. */
+static char *token_from_http(HttpClient *http, const Value *src, int64_t *exp,
+                             StrBuf *tried)
+{
+  const Value *h = val_object_peek(src, "headers");
+  size_t nh = h && val_kind(h) == VAL_ARRAY ? val_array_len(h) : 0;
+  const char **lines = xcalloc(nh + 1, sizeof *lines);
+  for (size_t i = 0; i < nh; i++)
+    lines[i] = val_str(val_array_peek(h, i));
+  const Value *m = val_object_peek(src, "method");
+  const Value *u = val_object_peek(src, "url");
+  const Value *b = val_object_peek(src, "body");
+  HttpRequest req = {0};
+  req.method = m && val_kind(m) == VAL_STRING ? val_str(m) : "GET";
+  req.url = u && val_kind(u) == VAL_STRING ? val_str(u) : "";
+  req.headers = lines;
+  req.n_headers = nh;
+  if (b && val_kind(b) == VAL_STRING) {
+    req.body = val_str(b);
+    req.body_len = val_strlen(b);
+  }
+  req.timeout_ms = 30000;
+  req.max_body = 1024 * 1024;
+  HttpResponse resp;
+  http_response_init(&resp);
+  Err terr = ERR_INIT;
+  char *tok = NULL;
+  if (!http_perform(http, &req, &resp))
+    err_set(&terr, ERR_DATA_STORE, NULL, "%s",
+            resp.error ? resp.error : http_result_name(resp.result));
+  else if (resp.status < 200 || resp.status > 299)
+    err_set(&terr, ERR_DATA_STORE, NULL, "HTTP status %ld", resp.status);
+  else
+    tok = auth_token_parse(resp.body, resp.body_len, time(NULL), exp, &terr);
+  if (!tok)
+    sb_printf(tried, "; %s (%s): %s", str_or_empty(src, "name"), req.url,
+              terr.msg);
+  http_response_fini(&resp);
+  free(lines);
+  return tok;
+}
+
+/* Sets bs->token from conn's "tokenSources" (first that answers). */
+static bool fetch_token(BlobStore *bs, const Value *conn, Err *err)
+{
+  const Value *srcs = val_object_peek(conn, "tokenSources");
+  const char *key = str_or_empty(conn, "tokenKey");
+  const char *res = str_or_empty(conn, "tokenResource");
+  if ((bs->token = cached_token(key)) != NULL)
+    return true;
+  StrBuf tried;
+  sb_init(&tried);
+  for (size_t i = 0; i < val_array_len(srcs) && !bs->token; i++) {
+    const Value *src = val_array_peek(srcs, i);
+    int64_t exp = 0;
+    const Value *cli = val_object_peek(src, "cli");
+    if (cli && val_kind(cli) == VAL_BOOL && val_get_bool(cli)) {
+      Err cerr = ERR_INIT;
+      bs->token = auth_token_from_cli(res, time(NULL), &exp, &cerr);
+      if (!bs->token)
+        sb_printf(&tried, "; %s: %s", str_or_empty(src, "name"), cerr.msg);
+    } else {
+      bs->token = token_from_http(bs->http, src, &exp, &tried);
+    }
+    if (bs->token)
+      remember_token(key, bs->token, exp);
+  }
+  if (!bs->token)
+    err_set(err, ERR_DATA_STORE, NULL,
+            "could not get a %s token for Azure Blob Storage (resource "
+            "'%s'); tried%s",
+            str_or_empty(conn, "tokenAuth"), res,
+            tried.len ? tried.s : " nothing");
+  sb_fini(&tried);
+  return bs->token != NULL;
+}
+
 Store *store_blob_open(const Value *conn, Err *err)
 {
   BlobStore *bs = xcalloc(1, sizeof *bs);
@@ -869,6 +1008,13 @@ Store *store_blob_open(const Value *conn, Err *err)
       return NULL;
     }
   }
+  bs->http = http_client_new();
+  const Value *srcs = val_object_peek(conn, "tokenSources");
+  if (!bs->key && !bs->sas && !bs->token && srcs &&
+      val_kind(srcs) == VAL_ARRAY && !fetch_token(bs, conn, err)) {
+    bs_free(&bs->base);
+    return NULL;
+  }
   if (!bs->key && !bs->sas && !bs->token) {
     bs_free(&bs->base);
     err_set(err, ERR_DATA_REFERENCE, NULL,
@@ -876,6 +1022,5 @@ Store *store_blob_open(const Value *conn, Err *err)
             "token");
     return NULL;
   }
-  bs->http = http_client_new();
   return &bs->base;
 }

@@ -4,23 +4,21 @@
  * The item path is the dataset's relativeUrl, resolved against the
  * linked service's url.  Auth: Anonymous, Basic, and authHeaders; TLS
  * certificates are verified unless enableServerCertificateValidation is
- * false.  The response is fetched with activities/http.h's blocking
- * http_perform, which buffers the body: memory grows with the response
- * (capped at HTTP_STORE_MAX_BODY) until http.h offers a streaming body
- * callback (see docs/datasets.md, "Not supported yet").
+ * false.  Responses are streamed through http.h's on_body callback on
+ * the store's own HttpClient (a store lives on one worker thread), so
+ * memory does not grow with the size of the item.
  */
 #include "activities/store.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
 #include "activities/http.h"
 #include "expr/strbuf.h"
-
-#define HTTP_STORE_MAX_BODY ((size_t)512 * 1024 * 1024)
 
 typedef struct HttpStore {
   Store base;
@@ -84,65 +82,135 @@ static char *full_url(HttpStore *hs, const char *rel)
   return sb_take(&sb);
 }
 
-/* ---- The body stream ---------------------------------------------------- */
+/* ---- The body stream ----------------------------------------------------
+ *
+ * A pull stream over curl's push callbacks: read() drives the store's own
+ * HttpClient only when everything received so far has been handed out,
+ * and one http_client_wait() delivers at most what libcurl reads in one
+ * pass (bounded by its receive buffer), so memory stays flat whatever
+ * the size of the response.  httpRequestTimeout bounds the wait for the
+ * first byte and any later stall, not the whole download (ADF: "the
+ * timeout to get a response, not to read response data"). */
 
 typedef struct BodyStream {
   InStream base;
-  InStream *mem; /* owned: reads 'body' */
-  char *body;    /* owned */
+  HttpStore *hs;  /* borrowed */
+  HttpCall *call; /* owned */
+  char *url;      /* owned, for messages */
+  StrBuf buf;     /* received and not yet read from 'off' on */
+  size_t off;
+  long bad_status; /* a non-2xx status that stopped the transfer, or 0 */
 } BodyStream;
+
+static bool body_piece(void *ud, long status, const char *data, size_t len)
+{
+  BodyStream *b = ud;
+  if (status < 200 || status > 299) {
+    b->bad_status = status;
+    return false; /* an error page is not data */
+  }
+  sb_put(&b->buf, data, len);
+  return true;
+}
+
+static int64_t mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Drives the transfer until new bytes arrive or it ends.  False with
+ * *err set on a stall longer than the timeout. */
+static bool body_pump(BodyStream *b, Err *err)
+{
+  int64_t since = mono_ms();
+  if (b->off == b->buf.len) {
+    sb_reset(&b->buf);
+    b->off = 0;
+  }
+  while (b->buf.len == b->off && !http_call_done(b->call)) {
+    http_client_wait(b->hs->http, 200);
+    if (b->hs->timeout_ms > 0 && b->buf.len == b->off &&
+        !http_call_done(b->call) &&
+        mono_ms() - since > (int64_t)b->hs->timeout_ms)
+      return err_set(err, ERR_DATA_STORE, NULL,
+                     "HTTP request to '%s' failed: no data within %ld ms",
+                     b->url, b->hs->timeout_ms);
+  }
+  return true;
+}
+
+/* After the transfer ended: false with *err set unless it succeeded. */
+static bool body_verdict(BodyStream *b, Err *err)
+{
+  HttpResponse *r = http_call_response(b->call);
+  long status = b->bad_status ? b->bad_status : r->status;
+  if (b->bad_status || (r->result == HTTP_OK && (status < 200 || status > 299)))
+    return err_set(err, status == 404 ? ERR_DATA_NOT_FOUND : ERR_DATA_STORE,
+                   NULL, "HTTP request to '%s' returned status %ld", b->url,
+                   status);
+  if (r->result != HTTP_OK)
+    return err_set(err, ERR_DATA_STORE, NULL, "HTTP request to '%s' failed: %s",
+                   b->url, r->error ? r->error : http_result_name(r->result));
+  return true;
+}
 
 static ptrdiff_t body_read(InStream *s, void *buf, size_t n, Err *err)
 {
-  return stream_read(((BodyStream *)s)->mem, buf, n, err);
+  BodyStream *b = (BodyStream *)s;
+  if (b->off == b->buf.len) {
+    if (!body_pump(b, err))
+      return -1;
+    if (b->off == b->buf.len)
+      return body_verdict(b, err) ? 0 : -1;
+  }
+  size_t k = b->buf.len - b->off;
+  if (k > n)
+    k = n;
+  memcpy(buf, b->buf.s + b->off, k);
+  b->off += k;
+  return (ptrdiff_t)k;
 }
 
 static void body_close(InStream *s)
 {
   BodyStream *b = (BodyStream *)s;
-  stream_close(b->mem);
-  free(b->body);
+  http_call_free(b->call);
+  sb_fini(&b->buf);
+  free(b->url);
   free(b);
 }
 
 static InStream *hs_open_read(Store *st, const char *path, Err *err)
 {
   HttpStore *hs = (HttpStore *)st;
-  char *url = full_url(hs, path);
+  BodyStream *b = xcalloc(1, sizeof *b);
+  b->base.read = body_read;
+  b->base.close = body_close;
+  b->hs = hs;
+  b->url = full_url(hs, path);
+  sb_init(&b->buf);
   HttpRequest req = {0};
-  HttpResponse resp;
   req.method = hs->method;
-  req.url = url;
+  req.url = b->url;
   req.headers = (const char *const *)hs->headers;
   req.n_headers = hs->n_headers;
   req.body = hs->body;
   req.body_len = hs->body ? strlen(hs->body) : 0;
-  req.timeout_ms = hs->timeout_ms;
   req.insecure = hs->insecure;
-  req.max_body = HTTP_STORE_MAX_BODY;
-  http_response_init(&resp);
-  bool ok = http_perform(hs->http, &req, &resp);
+  req.on_body = body_piece;
+  req.body_ud = b;
+  b->call = http_call_start(hs->http, &req, NULL, NULL);
+  /* Wait for the first bytes (or the end) so that a missing item or a
+   * refused connection fails here, as a buffered fetch would. */
+  bool ok = body_pump(b, err);
+  if (ok && b->buf.len == 0)
+    ok = body_verdict(b, err);
   if (!ok) {
-    err_set(err, ERR_DATA_STORE, NULL, "HTTP request to '%s' failed: %s", url,
-            resp.error ? resp.error : http_result_name(resp.result));
-  } else if (resp.status < 200 || resp.status > 299) {
-    ok = false;
-    err_set(err, resp.status == 404 ? ERR_DATA_NOT_FOUND : ERR_DATA_STORE, NULL,
-            "HTTP request to '%s' returned status %ld", url, resp.status);
-  }
-  free(url);
-  if (!ok) {
-    http_response_fini(&resp);
+    body_close(&b->base);
     return NULL;
   }
-  /* Own the body; the stream frees it on close. */
-  BodyStream *b = xcalloc(1, sizeof *b);
-  b->base.read = body_read;
-  b->base.close = body_close;
-  b->body = resp.body;
-  b->mem = stream_mem_in(b->body, resp.body_len);
-  resp.body = NULL;
-  http_response_fini(&resp);
   return &b->base;
 }
 

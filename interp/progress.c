@@ -71,6 +71,19 @@ Progress *progress_new(FILE *out, bool quiet, bool color)
   return p;
 }
 
+/* Error messages can quote what a server sent back (tokens, SecureString
+ * values): redact them with every secret the engine knows before they
+ * reach the terminal.  Returns a malloc'd string, or NULL for NULL. */
+static char *redacted(const PipelineRun *run, const char *msg)
+{
+  size_t n = 0;
+  const char *const *secrets;
+  if (!msg)
+    return NULL;
+  secrets = engine_secrets(run->eng, &n);
+  return report_redact(msg, secrets, n);
+}
+
 void progress_free(Progress *p)
 {
   size_t i;
@@ -174,10 +187,14 @@ static void plain_event(Progress *p, EngEvent ev, const PipelineRun *run,
     break;
   case EV_ACT_END:
     duration(e->end - e->start, dur, sizeof(dur));
-    fprintf(p->out, "%s%s%-10s%s %s%s  %s%s%s\n", indent,
-            paint(p, (RunStatus)e->status),
-            sched_status_name((RunStatus)e->status), reset, e->def->name, it,
-            dur, e->has_error ? ": " : "", e->has_error ? e->err_msg : "");
+    {
+      char *msg = e->has_error ? redacted(run, e->err_msg) : NULL;
+      fprintf(p->out, "%s%s%-10s%s %s%s  %s%s%s\n", indent,
+              paint(p, (RunStatus)e->status),
+              sched_status_name((RunStatus)e->status), reset, e->def->name,
+              it, dur, msg ? ": " : "", msg ? msg : "");
+      free(msg);
+    }
     break;
   case EV_ACT_SKIPPED:
     fprintf(p->out, "%s%s%-10s%s %s%s\n", indent,
@@ -269,7 +286,7 @@ static void row_event(Progress *p, EngEvent ev, const PipelineRun *run,
     if (e->status == RS_FAILED) {
       r->n_failed++;
       free(r->msg);
-      r->msg = e->err_msg ? xstrdup(e->err_msg) : NULL;
+      r->msg = redacted(run, e->err_msg);
     }
     if (r->n_active) { /* other iterations still running */
       r->status = RS_IN_PROGRESS;
@@ -513,12 +530,13 @@ void progress_summary(Progress *p, const PipelineRun *run)
   if (p->live)
     draw(p, true);
   duration(run->end - run->start, dur, sizeof(dur));
+  char *msg = redacted(run, run->message);
   fprintf(p->out,
           "%s%s%s: pipeline '%s' in %s (%zu succeeded, %zu failed, "
           "%zu skipped, %zu cancelled)%s%s\n",
           paint(p, run->status), sched_status_name(run->status), reset,
           run->pl->name, dur, p->n_ok, p->n_failed, p->n_skipped,
-          p->n_cancelled, run->message && *run->message ? ": " : "",
-          run->message ? run->message : "");
+          p->n_cancelled, msg && *msg ? ": " : "", msg ? msg : "");
+  free(msg);
   fflush(p->out);
 }

@@ -16,3 +16,12 @@ if(TEST unit/test_azurite)
 endif()
 
 include(${PROJECT_SOURCE_DIR}/bench/copy.cmake OPTIONAL)
+
+# test_data_http starts the loopback server of tests/support/httpd.c (it
+# plays an HttpServer, the token endpoints and a Blob service).
+if(TARGET test_data_http)
+  pkg_check_modules(OPENSSL_DATA REQUIRED IMPORTED_TARGET openssl)
+  target_sources(test_data_http PRIVATE ${PROJECT_SOURCE_DIR}/tests/support/httpd.c)
+  target_link_libraries(test_data_http PRIVATE PkgConfig::OPENSSL_DATA Threads::Threads)
+  set_tests_properties(unit/test_data_http PROPERTIES TIMEOUT 120)
+endif()
