@@ -35,7 +35,7 @@ demo: deps all
 valgrind: deps
 	@test -f build-vg/CMakeCache.txt || $(CMAKE) -S . -B build-vg $(GEN) -DCMAKE_BUILD_TYPE=Debug
 	$(CMAKE) --build build-vg -j $(JOBS)
-	cd build-vg && ctest --output-on-failure -T memcheck -j $(JOBS) \
+	cd build-vg && ctest --output-on-failure -T memcheck -LE script -j $(JOBS) \
 	  --overwrite MemoryCheckCommandOptions="--error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp"
 
 fuzz: deps

@@ -11,4 +11,5 @@ target_link_libraries(bench_engine PRIVATE adf_activities)
 # The live view of `adfrun run` on a terminal (tmux; skipped without it).
 add_test(NAME live_view
   COMMAND sh ${PROJECT_SOURCE_DIR}/tests/live_view.sh $<TARGET_FILE:adfrun>)
-set_tests_properties(live_view PROPERTIES WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(live_view PROPERTIES WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+  LABELS script)
