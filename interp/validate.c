@@ -54,7 +54,7 @@ static const VRule rules[VR__COUNT] = {
   {VR_ACCESSOR_SCOPE,    "ADF033", "accessor-scope",     VSEV_ERROR,   "dataset() outside a dataset or linkedService() outside a linked service"},
   {VR_POLICY_TIMEOUT,    "ADF040", "timeout-format",     VSEV_ERROR,   "a timeout is not [d.]hh:mm:ss or is out of range"},
   {VR_POLICY_RETRY,      "ADF041", "retry",              VSEV_ERROR,   "policy.retry is not a non-negative integer"},
-  {VR_RETRY_INTERVAL,    "ADF042", "retry-interval",     VSEV_ERROR,   "policy.retryIntervalInSeconds is not an integer in 30..86400"},
+  {VR_RETRY_INTERVAL,    "ADF042", "retry-interval",     VSEV_WARNING,  "policy.retryIntervalInSeconds is not an integer in 30..86400"},
   {VR_SWITCH_CASES,      "ADF043", "switch-cases",       VSEV_ERROR,   "a Switch has more than 25 cases"},
   {VR_SWITCH_DUPLICATE,  "ADF044", "switch-duplicate",   VSEV_ERROR,   "two Switch cases have the same value"},
   {VR_BATCH_COUNT,       "ADF045", "batch-count",        VSEV_ERROR,   "ForEach batchCount is not an integer in 1..50"},
