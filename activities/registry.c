@@ -12,7 +12,7 @@
 #include "interp/sched.h"
 
 static const ActivityType *const rows[] = {
-    &act_web_type,      &act_copy_type,   &act_lookup_type,
+    &act_web_type,         &act_copy_type,   &act_lookup_type,
     &act_getmetadata_type, &act_delete_type, &act_validation_type,
 };
 

@@ -31,9 +31,9 @@ typedef struct SrcLoc {
 } SrcLoc;
 
 typedef struct Err {
-  ErrCode code;     /* ERR_OK until something fails */
-  char msg[1024];   /* one line, no trailing newline */
-  char target[128]; /* activity name: ADF's "target" */
+  ErrCode code;      /* ERR_OK until something fails */
+  char msg[1024];    /* one line, no trailing newline */
+  char target[128];  /* activity name: ADF's "target" */
   char adf_code[64]; /* overrides the table's errorCode when set (Fail) */
   SrcLoc loc;
 } Err;

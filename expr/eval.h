@@ -35,8 +35,7 @@ typedef struct EvalEnv {
    * when no such activity has run (error message is the caller's: set
    * *err yourself and return NULL for a precise message, else a generic
    * one is used). */
-  const Value *(*activity)(void *ud, const char *name, size_t len,
-                           Err *err);
+  const Value *(*activity)(void *ud, const char *name, size_t len, Err *err);
   const Value *item;           /* item(); NULL outside ForEach/Filter */
   const Value *dataset;        /* dataset(); NULL outside datasets */
   const Value *linked_service; /* linkedService(); NULL elsewhere */
@@ -96,8 +95,8 @@ typedef struct ExprRef {
   ExprRefKind kind;
   const char *name; /* function or referenced name; borrowed */
   size_t name_len;
-  int n_args;       /* EXPR_REF_CALL only */
-  int off, len;     /* span inside expr_source() */
+  int n_args;   /* EXPR_REF_CALL only */
+  int off, len; /* span inside expr_source() */
   /* EXPR_REF_ACTIVITY: true when the reference continues with
    * '.output.<x>' without '?' (fails when the activity was skipped). */
   bool unsafe_output;

@@ -21,9 +21,9 @@ typedef struct Reader {
   int line;
   const char *col_at; /* col_of() cache: column 'col_n' is at 'col_at' */
   int col_n;
-  SrcMap *locs;  /* borrowed; may be NULL */
-  StrBuf path;   /* current path, only maintained with locs */
-  StrBuf tmp;    /* scratch for string bodies */
+  SrcMap *locs; /* borrowed; may be NULL */
+  StrBuf path;  /* current path, only maintained with locs */
+  StrBuf tmp;   /* scratch for string bodies */
   Err *err;
 } Reader;
 

@@ -82,8 +82,7 @@ void srcmap_free(SrcMap *m)
   free(m);
 }
 
-static Slot *lookup(const SrcMap *m, const char *path, size_t plen,
-                    uint32_t h)
+static Slot *lookup(const SrcMap *m, const char *path, size_t plen, uint32_t h)
 {
   size_t i = h & (m->cap - 1);
   for (;;) {

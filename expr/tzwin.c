@@ -1,7 +1,8 @@
 /* expr/tzwin.c -- Windows time-zone ID to IANA zone name mapping
- * Data: CLDR common/supplemental/windowsZones.xml, the territory "001" row of every Windows
- * ID (the zone .NET/ICU pick for it). `alt` is the current canonical IANA name where CLDR
- * still lists a backward-compatible alias; the loader tries the CLDR name first, then alt.
+ * Data: CLDR common/supplemental/windowsZones.xml, the territory "001" row of
+ * every Windows ID (the zone .NET/ICU pick for it). `alt` is the current
+ * canonical IANA name where CLDR still lists a backward-compatible alias; the
+ * loader tries the CLDR name first, then alt.
  */
 #include "expr/tzwin.h"
 
@@ -38,7 +39,8 @@ static const TzWinEntry TZWIN_TABLE[] = {
     {"Eastern Standard Time", "America/New_York", NULL},
     {"Haiti Standard Time", "America/Port-au-Prince", NULL},
     {"Cuba Standard Time", "America/Havana", NULL},
-    {"US Eastern Standard Time", "America/Indianapolis", "America/Indiana/Indianapolis"},
+    {"US Eastern Standard Time", "America/Indianapolis",
+     "America/Indiana/Indianapolis"},
     {"Turks And Caicos Standard Time", "America/Grand_Turk", NULL},
     {"Paraguay Standard Time", "America/Asuncion", NULL},
     {"Atlantic Standard Time", "America/Halifax", NULL},
@@ -50,7 +52,8 @@ static const TzWinEntry TZWIN_TABLE[] = {
     {"Tocantins Standard Time", "America/Araguaina", NULL},
     {"E. South America Standard Time", "America/Sao_Paulo", NULL},
     {"SA Eastern Standard Time", "America/Cayenne", NULL},
-    {"Argentina Standard Time", "America/Buenos_Aires", "America/Argentina/Buenos_Aires"},
+    {"Argentina Standard Time", "America/Buenos_Aires",
+     "America/Argentina/Buenos_Aires"},
     {"Greenland Standard Time", "America/Godthab", "America/Nuuk"},
     {"Montevideo Standard Time", "America/Montevideo", NULL},
     {"Magallanes Standard Time", "America/Punta_Arenas", NULL},
@@ -157,18 +160,28 @@ static const TzWinEntry TZWIN_TABLE[] = {
 
 #define TZWIN_COUNT (sizeof TZWIN_TABLE / sizeof TZWIN_TABLE[0])
 
-const char *dt_tzwin_lookup(const char *windows_id, const char **alt) {
-  if (alt) *alt = NULL;
-  if (!windows_id) return NULL;
+const char *dt_tzwin_lookup(const char *windows_id, const char **alt)
+{
+  if (alt)
+    *alt = NULL;
+  if (!windows_id)
+    return NULL;
   for (size_t i = 0; i < TZWIN_COUNT; i++) {
     if (strcasecmp(TZWIN_TABLE[i].windows_id, windows_id) == 0) {
-      if (alt) *alt = TZWIN_TABLE[i].alt;
+      if (alt)
+        *alt = TZWIN_TABLE[i].alt;
       return TZWIN_TABLE[i].iana;
     }
   }
   return NULL;
 }
 
-size_t dt_tzwin_count(void) { return TZWIN_COUNT; }
+size_t dt_tzwin_count(void)
+{
+  return TZWIN_COUNT;
+}
 
-const char *dt_tzwin_id(size_t i) { return i < TZWIN_COUNT ? TZWIN_TABLE[i].windows_id : NULL; }
+const char *dt_tzwin_id(size_t i)
+{
+  return i < TZWIN_COUNT ? TZWIN_TABLE[i].windows_id : NULL;
+}

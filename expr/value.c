@@ -175,8 +175,7 @@ void val_array_push(Value *arr, const Value *item)
   val_array_push_take(arr, val_ref(item));
 }
 
-void val_object_set_take(Value *obj, const char *key, size_t klen,
-                         Value *item)
+void val_object_set_take(Value *obj, const char *key, size_t klen, Value *item)
 {
   size_t i;
   for (i = 0; i < obj->u.obj.len; i++) {
@@ -342,8 +341,7 @@ static bool eq_ci(const char *a, const char *b, size_t n)
   return true;
 }
 
-const Value *val_object_peek_ci(const Value *obj, const char *key,
-                                size_t klen)
+const Value *val_object_peek_ci(const Value *obj, const char *key, size_t klen)
 {
   const Value *ci = NULL;
   if (obj->kind != VAL_OBJECT)

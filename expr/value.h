@@ -60,8 +60,7 @@ void val_array_push_take(Value *arr, Value *item);
 void val_array_push(Value *arr, const Value *item);
 /* Sets 'key' (exact, case-sensitive match), replacing an existing value
  * in place so insertion order is kept. */
-void val_object_set_take(Value *obj, const char *key, size_t klen,
-                         Value *item);
+void val_object_set_take(Value *obj, const char *key, size_t klen, Value *item);
 void val_object_set(Value *obj, const char *key, const Value *item);
 /* Removes 'key' (exact match) if present. */
 void val_object_del(Value *obj, const char *key);
@@ -88,8 +87,7 @@ const Value *val_object_value_peek(const Value *v, size_t i);
 const Value *val_object_peek(const Value *obj, const char *key);
 /* ADF property access: an exact match wins, else the first key equal
  * ignoring ASCII case, else NULL. */
-const Value *val_object_peek_ci(const Value *obj, const char *key,
-                                size_t klen);
+const Value *val_object_peek_ci(const Value *obj, const char *key, size_t klen);
 
 /* ---- Comparison and printing ----------------------------------------- */
 

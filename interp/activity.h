@@ -126,7 +126,7 @@ typedef struct IoDriver {
 /* Registers a driver once per engine (drivers are looked up by 'key' so a
  * type can create its driver lazily on first use).  Returns the driver's
  * ud. */
-void *engine_driver(Engine *eng, const char *key,
-                    void *(*create)(Engine *eng), const IoDriver *ops);
+void *engine_driver(Engine *eng, const char *key, void *(*create)(Engine *eng),
+                    const IoDriver *ops);
 
 #endif /* INTERP_ACTIVITY_H */

@@ -11,12 +11,7 @@
 #ifndef INTERP_CLI_H
 #define INTERP_CLI_H
 
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILED = 1,
-  EXIT_USAGE = 2,
-  EXIT_INTERNAL = 3
-};
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);

@@ -37,12 +37,11 @@ static const Command commands[] = {
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char *const help_texts[][2] = {
-    {NULL,
-     "adfrun - run Azure Data Factory pipelines outside Azure\n"
-     "\n"
-     "usage: adfrun <command> [options]\n"
-     "\n"
-     "commands:\n"},
+    {NULL, "adfrun - run Azure Data Factory pipelines outside Azure\n"
+           "\n"
+           "usage: adfrun <command> [options]\n"
+           "\n"
+           "commands:\n"},
     {"run",
      "usage: adfrun run PIPELINE [options]\n"
      "\n"
@@ -50,14 +49,16 @@ static const char *const help_texts[][2] = {
      "pipeline file (JSON or YAML) or a factory folder with --pipeline NAME.\n"
      "\n"
      "examples:\n"
-     "  adfrun run pipelines/pipeline1.json --mock pipelines/pipeline1.mock.yaml "
+     "  adfrun run pipelines/pipeline1.json --mock "
+     "pipelines/pipeline1.mock.yaml "
      "--clock virtual\n"
      "  adfrun run factory/ --pipeline Ingest -p day=2024-05-01 --json\n"
      "\n"
      "Run `adfrun run --help` for every option.\n"},
     {"validate",
      "usage: adfrun validate PATH... [--format text|json|junit|sarif|github]\n"
-     "                            [--fail-on error|warning] [--rule-off ID]...\n"
+     "                            [--fail-on error|warning] [--rule-off "
+     "ID]...\n"
      "                            [--refs|--no-refs]\n"
      "\n"
      "Checks pipeline files, factory folders, ARM exports and Fabric folders\n"
@@ -70,20 +71,18 @@ static const char *const help_texts[][2] = {
      "  adfrun validate factory/ --format github --fail-on warning\n"
      "\n"
      "Run `adfrun validate --help` for every option and the rule list.\n"},
-    {"eval",
-     "usage: adfrun eval '<template>' [--context FILE] [--explain]\n"
-     "       adfrun eval --batch FILE [--context FILE]\n"
-     "\n"
-     "examples:\n"
-     "  adfrun eval \"@concat('a', string(add(1, 2)))\"\n"
-     "  adfrun eval \"@pipeline().parameters.env\" --context ctx.json\n"
-     "\n"
-     "Run `adfrun eval --help` for every option.\n"},
-    {"graph",
-     "usage: adfrun graph PIPELINE [--format mermaid|dot|text]\n"
-     "\n"
-     "example:\n"
-     "  adfrun graph pipelines/pipeline1.json --format mermaid\n"},
+    {"eval", "usage: adfrun eval '<template>' [--context FILE] [--explain]\n"
+             "       adfrun eval --batch FILE [--context FILE]\n"
+             "\n"
+             "examples:\n"
+             "  adfrun eval \"@concat('a', string(add(1, 2)))\"\n"
+             "  adfrun eval \"@pipeline().parameters.env\" --context ctx.json\n"
+             "\n"
+             "Run `adfrun eval --help` for every option.\n"},
+    {"graph", "usage: adfrun graph PIPELINE [--format mermaid|dot|text]\n"
+              "\n"
+              "example:\n"
+              "  adfrun graph pipelines/pipeline1.json --format mermaid\n"},
     {"version", "usage: adfrun version\n"},
     {"help", "usage: adfrun help [COMMAND]\n"},
 };
@@ -155,8 +154,9 @@ int main(int argc, char **argv)
       return rc;
     }
   }
-  fprintf(stderr, "adfrun: unknown command '%s' (commands: run, validate, "
-                  "eval, graph, version, help)\n",
+  fprintf(stderr,
+          "adfrun: unknown command '%s' (commands: run, validate, "
+          "eval, graph, version, help)\n",
           argv[1]);
   return EXIT_USAGE;
 }

@@ -28,9 +28,9 @@ typedef enum DepCond {
 } DepCond;
 
 typedef struct Dependency {
-  char *activity;   /* owned: upstream activity name */
-  unsigned conds;   /* DepCond bits */
-  char *path;       /* owned: JSON path of this dependsOn entry */
+  char *activity; /* owned: upstream activity name */
+  unsigned conds; /* DepCond bits */
+  char *path;     /* owned: JSON path of this dependsOn entry */
 } Dependency;
 
 typedef struct ActivityDef ActivityDef;
@@ -40,9 +40,9 @@ typedef struct ActivityDef ActivityDef;
  * "ifTrueActivities", "ifFalseActivities", "defaultActivities", or
  * "cases" for one Switch case (then 'case_value' holds its value). */
 typedef struct ActivityBlock {
-  char *label;       /* owned */
-  Value *case_value; /* owned; Switch cases only, else NULL */
-  char *path;        /* owned: JSON path of the array */
+  char *label;        /* owned */
+  Value *case_value;  /* owned; Switch cases only, else NULL */
+  char *path;         /* owned: JSON path of the array */
   ActivityDef **acts; /* owned items */
   size_t n_acts;
 } ActivityBlock;
@@ -54,33 +54,33 @@ struct ActivityDef {
   bool inactive;     /* "state": "Inactive" */
   char *on_inactive_mark_as; /* owned: "Succeeded" (default), "Failed",
                                 "Skipped" */
-  Dependency *deps;  /* owned array */
+  Dependency *deps;          /* owned array */
   size_t n_deps;
-  Value *policy;     /* owned; NULL when absent */
-  Value *type_props; /* owned; {} when absent */
+  Value *policy;          /* owned; NULL when absent */
+  Value *type_props;      /* owned; {} when absent */
   Value *user_properties; /* owned; [] when absent */
-  Value *raw;        /* owned: the whole activity object as written */
-  ActivityBlock *blocks; /* owned array: nested activity lists */
+  Value *raw;             /* owned: the whole activity object as written */
+  ActivityBlock *blocks;  /* owned array: nested activity lists */
   size_t n_blocks;
-  ActivityDef *parent;   /* borrowed: enclosing container, NULL at top */
-  char *path;            /* owned: e.g. properties.activities[1] */
-  int line, col;         /* where the activity object starts; 0 unknown */
+  ActivityDef *parent; /* borrowed: enclosing container, NULL at top */
+  char *path;          /* owned: e.g. properties.activities[1] */
+  int line, col;       /* where the activity object starts; 0 unknown */
 };
 
 typedef struct Pipeline {
-  char *name;        /* owned */
-  char *file;        /* owned: source file path, or NULL */
-  char *base_path;   /* owned: JSON path prefix of 'properties' content:
-                        "properties" for the git layout, "" when the file
-                        holds the properties object itself, or an ARM
-                        resource path */
-  Value *raw;        /* owned: the whole document as written */
-  Value *parameters; /* owned: {name: {type, defaultValue}}; {} if none */
-  Value *variables;  /* owned: {name: {type, defaultValue}}; {} if none */
+  char *name;         /* owned */
+  char *file;         /* owned: source file path, or NULL */
+  char *base_path;    /* owned: JSON path prefix of 'properties' content:
+                         "properties" for the git layout, "" when the file
+                         holds the properties object itself, or an ARM
+                         resource path */
+  Value *raw;         /* owned: the whole document as written */
+  Value *parameters;  /* owned: {name: {type, defaultValue}}; {} if none */
+  Value *variables;   /* owned: {name: {type, defaultValue}}; {} if none */
   Value *annotations; /* owned; [] if none */
   ActivityDef **acts; /* owned: top-level activities */
   size_t n_acts;
-  SrcMap *locs;      /* owned: positions in 'file'; may be NULL */
+  SrcMap *locs; /* owned: positions in 'file'; may be NULL */
 } Pipeline;
 
 typedef enum ResKind {
@@ -107,11 +107,11 @@ typedef struct Resource {
 } Resource;
 
 typedef struct Factory {
-  char *dir;               /* owned: folder loaded, or NULL */
-  char *name;              /* owned: factory name when known, or NULL */
-  Pipeline **pipelines;    /* owned */
+  char *dir;            /* owned: folder loaded, or NULL */
+  char *name;           /* owned: factory name when known, or NULL */
+  Pipeline **pipelines; /* owned */
   size_t n_pipelines;
-  Resource **resources;    /* owned: everything that is not a pipeline */
+  Resource **resources; /* owned: everything that is not a pipeline */
   size_t n_resources;
   Value *global_parameters; /* owned: {name: {type, value}}; {} if none */
 } Factory;
@@ -130,8 +130,7 @@ const char *res_kind_name(ResKind k); /* "pipeline", "dataset", ... */
 bool pipeline_walk(const Pipeline *p,
                    bool (*fn)(void *ud, const ActivityDef *a), void *ud);
 /* Finds an activity anywhere in 'p' (nested included) by exact name. */
-const ActivityDef *pipeline_find_activity(const Pipeline *p,
-                                          const char *name);
+const ActivityDef *pipeline_find_activity(const Pipeline *p, const char *name);
 /* Position of a JSON path of 'p''s file (line/col 0 when unknown). */
 void pipeline_loc(const Pipeline *p, const char *path, SrcLoc *out);
 

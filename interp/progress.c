@@ -191,8 +191,8 @@ static void plain_event(Progress *p, EngEvent ev, const PipelineRun *run,
       char *msg = e->has_error ? redacted(run, e->err_msg) : NULL;
       fprintf(p->out, "%s%s%-10s%s %s%s  %s%s%s\n", indent,
               paint(p, (RunStatus)e->status),
-              sched_status_name((RunStatus)e->status), reset, e->def->name,
-              it, dur, msg ? ": " : "", msg ? msg : "");
+              sched_status_name((RunStatus)e->status), reset, e->def->name, it,
+              dur, msg ? ": " : "", msg ? msg : "");
       free(msg);
     }
     break;
@@ -382,9 +382,8 @@ static void draw_row(Progress *p, const Row *r, int cols, StrBuf *sb)
 
   sb_puts(sb, paint(p, r->status));
   put_cols(sb, glyph(p, r), &room);
-  snprintf(buf, sizeof(buf), " %-10s", r->status == RS_PENDING
-                                           ? "Queued"
-                                           : sched_status_name(r->status));
+  snprintf(buf, sizeof(buf), " %-10s",
+           r->status == RS_PENDING ? "Queued" : sched_status_name(r->status));
   put_cols(sb, buf, &room);
   if (p->color)
     sb_puts(sb, "\033[0m");

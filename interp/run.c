@@ -368,18 +368,18 @@ static bool refs_walk(Check *c, const ActivityDef *a, const Value *v,
       size_t kl;
       const char *k = val_object_key_peek(v, i, &kl);
       bool tp = depth == 0 && strcasecmp(k, "typeProperties") == 0;
-      if (depth == 0 && (strcasecmp(k, "name") == 0 ||
-                         strcasecmp(k, "dependsOn") == 0))
+      if (depth == 0 &&
+          (strcasecmp(k, "name") == 0 || strcasecmp(k, "dependsOn") == 0))
         continue;
-      if (a->n_blocks && ((in_tp && depth == 1 && is_block_key(k)) ||
-                          (in_cases && depth == 3 &&
-                           strcasecmp(k, "activities") == 0)))
+      if (a->n_blocks &&
+          ((in_tp && depth == 1 && is_block_key(k)) ||
+           (in_cases && depth == 3 && strcasecmp(k, "activities") == 0)))
         continue;
       srcpath_key(path, k, kl);
       ok = refs_walk(c, a, val_object_value_peek(v, i), path, depth + 1,
                      tp || (in_tp && depth > 0),
-                     in_cases || (in_tp && depth == 1 &&
-                                  strcasecmp(k, "cases") == 0));
+                     in_cases ||
+                         (in_tp && depth == 1 && strcasecmp(k, "cases") == 0));
       path->len = mark;
       path->s[mark] = '\0';
     }

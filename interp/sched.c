@@ -54,14 +54,14 @@ void engine_guid(Engine *eng, char *out)
 }
 
 void sched_emit(Engine *eng, EngEvent ev, const PipelineRun *r,
-                 const ActRun *ar)
+                const ActRun *ar)
 {
   if (eng->listener)
     eng->listener(eng->listener_ud, ev, r, ar ? &r->rep.e[ar->rep] : NULL);
 }
 
 void sched_emit_entry(Engine *eng, EngEvent ev, const PipelineRun *r,
-                       const RepEntry *e)
+                      const RepEntry *e)
 {
   if (eng->listener)
     eng->listener(eng->listener_ud, ev, r, e);

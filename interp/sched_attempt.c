@@ -42,8 +42,8 @@ void sched_begin_attempt(ActRun *ar)
   e->retry_attempt = ar->attempt;
   if (ar->def->user_properties && val_array_len(ar->def->user_properties)) {
     Err uerr = ERR_INIT;
-    Value *up =
-        sched_eval_def(eng, ar->def->user_properties, &s->env, NULL, NULL, &uerr);
+    Value *up = sched_eval_def(eng, ar->def->user_properties, &s->env, NULL,
+                               NULL, &uerr);
     if (up) {
       e->user_props = report_user_props(up);
       val_unref(up);
@@ -190,11 +190,13 @@ static void do_start(ActRun *ar)
   if (ar->mocked) {
     if (!ar->is_control && ar->def->type_props) {
       Err ie = ERR_INIT;
-      ar->input = sched_eval_def(eng, ar->def->type_props, &s->env, NULL, NULL, &ie);
+      ar->input =
+          sched_eval_def(eng, ar->def->type_props, &s->env, NULL, NULL, &ie);
     }
     mock_next(eng->mocks, ar->def->name, &ar->mock);
     if (ar->mock.duration_ticks > 0) {
-      sched_timer_push(eng, ar, sched_now(eng) + ar->mock.duration_ticks, T_MOCK);
+      sched_timer_push(eng, ar, sched_now(eng) + ar->mock.duration_ticks,
+                       T_MOCK);
       return;
     }
     apply_mock(ar);
@@ -213,8 +215,8 @@ static void do_start(ActRun *ar)
     StrBuf base;
     sb_init(&base);
     sb_printf(&base, "%s.typeProperties", ar->def->path ? ar->def->path : "");
-    ar->input =
-        sched_eval_def(eng, ar->def->type_props, &s->env, NULL, base.s, &ar->err);
+    ar->input = sched_eval_def(eng, ar->def->type_props, &s->env, NULL, base.s,
+                               &ar->err);
     sb_fini(&base);
     if (!ar->input) {
       attempt_done(ar);

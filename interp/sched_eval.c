@@ -93,7 +93,7 @@ static void path_fill(const PathSeg *seg, const char *base, Err *err)
 }
 
 Value *sched_eval_def(Engine *eng, const Value *v, const EvalEnv *env,
-                       const PathSeg *at, const char *base, Err *err)
+                      const PathSeg *at, const char *base, Err *err)
 {
   const Expr *e;
   Value *out;
@@ -122,8 +122,8 @@ Value *sched_eval_def(Engine *eng, const Value *v, const EvalEnv *env,
       size_t kl;
       const char *k = val_object_key_peek(v, i, &kl);
       PathSeg seg = {at, k, kl, 0};
-      Value *x =
-          sched_eval_def(eng, val_object_value_peek(v, i), env, &seg, base, err);
+      Value *x = sched_eval_def(eng, val_object_value_peek(v, i), env, &seg,
+                                base, err);
       if (!x) {
         val_unref(out);
         return NULL;
@@ -136,7 +136,8 @@ Value *sched_eval_def(Engine *eng, const Value *v, const EvalEnv *env,
     out = val_array_new();
     for (i = 0; i < n; i++) {
       PathSeg seg = {at, NULL, 0, i};
-      Value *x = sched_eval_def(eng, val_array_peek(v, i), env, &seg, base, err);
+      Value *x =
+          sched_eval_def(eng, val_array_peek(v, i), env, &seg, base, err);
       if (!x) {
         val_unref(out);
         return NULL;

@@ -37,8 +37,7 @@ int main(void)
     snprintf(head, sizeof(head), "\n## %s\n", name);
     CHECK(doc && strstr(doc, head), "docs/errors.md lacks '## %s'", name);
     for (int d = c + 1; d < ERR__COUNT; d++)
-      CHECK(strcmp(name, err_code_name((ErrCode)d)) != 0, "duplicate %s",
-            name);
+      CHECK(strcmp(name, err_code_name((ErrCode)d)) != 0, "duplicate %s", name);
   }
   free(doc);
 

@@ -236,13 +236,11 @@ static void test_srcmap(void)
   CHECK(srcmap_get(m, "properties.activities[1]['odd key']", &line, &col) &&
             line == 6 && col == 19,
         "odd key at %d:%d", line, col);
-  CHECK(!srcmap_get(m, "properties.activities[0].type", &line, &col),
-        "absent");
+  CHECK(!srcmap_get(m, "properties.activities[0].type", &line, &col), "absent");
   CHECK(srcmap_find(m, "properties.activities[0].type", &line, &col) &&
             line == 5 && col == 7,
         "find falls back to parent: %d:%d", line, col);
-  CHECK(srcmap_find(m, "properties.nothing['x'][3]", &line, &col) &&
-            line == 3,
+  CHECK(srcmap_find(m, "properties.nothing['x'][3]", &line, &col) && line == 3,
         "find falls back through steps");
   val_unref(v);
   srcmap_free(m);
