@@ -7,8 +7,10 @@
  * format, or streams bytes for Binary.  Every sink file is written through
  * an atomic store writer: a failure aborts the file in progress, so no
  * partial file is ever left, and the source is never modified (unless
- * deleteFilesAfterCompletion asks, after success).  Memory is bounded by
- * the reader/writer buffers, not by the data.
+ * deleteFilesAfterCompletion asks, after success).  Store and data
+ * failures are reported in ADF's style ("Failure happened on 'Source'
+ * side. ErrorCode=...").  Memory is bounded by the reader/writer
+ * buffers, not by the data.
  */
 #include "activities/dataops.h"
 
@@ -23,6 +25,44 @@
 #include "expr/strbuf.h"
 
 #define BIN_CHUNK (1024 * 1024)
+
+/* Rewrites a store or data failure into ADF's Copy message, "Failure
+ * happened on '<side>' side. ErrorCode=<code>,'Type=...,Message=<the
+ * cause>,Source=...,'", unless it already is one.  The code follows the
+ * linked service of 'spec'; configuration errors and cancellation are
+ * left as they are. */
+static void adf_style(Err *err, const char *side, const Value *spec,
+                      const atomic_int *cancel)
+{
+  const char *ls = ds_str(spec, "linkedServiceType"), *code;
+  bool blob = ls && strcasecmp(ls, "AzureBlobStorage") == 0;
+  bool http = ls && strcasecmp(ls, "HttpServer") == 0;
+  char inner[sizeof err->msg];
+  size_t n;
+
+  if (!err_is_set(err) || strncmp(err->msg, "Failure happened on ", 20) == 0 ||
+      (cancel && atomic_load(cancel)))
+    return;
+  if (err->code == ERR_DATA_NOT_FOUND)
+    code = blob   ? (strcmp(side, "Source") == 0 ? "UserErrorSourceBlobNotExist"
+                                                 : "AzureBlobOperationFailed")
+           : http ? "HttpFileFailedToRead"
+                  : "UserErrorFileNotFound";
+  else if (err->code == ERR_DATA_STORE)
+    code = blob   ? "AzureBlobOperationFailed"
+           : http ? "HttpFileFailedToRead"
+                  : "UserErrorFailedFileOperation";
+  else
+    return;
+  n = strlen(err->msg);
+  snprintf(inner, sizeof inner, "%s%s", err->msg,
+           n && err->msg[n - 1] == '.' ? "" : ".");
+  snprintf(err->msg, sizeof err->msg,
+           "Failure happened on '%s' side. ErrorCode=%s,'Type=Microsoft."
+           "DataTransfer.Common.Shared.HybridDeliveryException,Message=%.800s,"
+           "Source=Microsoft.DataTransfer.ClientLibrary,'",
+           side, code, inner);
+}
 
 typedef struct Counters {
   int64_t read, written, files_read, files_written;
@@ -504,6 +544,7 @@ typedef struct Sink {
   int part;
   char **names; /* owned copies of the sink columns */
   size_t n_names;
+  bool failed; /* the failure happened on the sink side */
   /* Names already produced (FlattenHierarchy de-duplication). */
   char **used;
   size_t n_used;
@@ -620,9 +661,10 @@ static OutStream *open_out(Sink *s, Err *err)
   char *p = part_path(s);
   OutStream *o = s->st->ops->open_write(s->st, p, err);
   free(p);
-  if (!o)
-    return NULL;
-  return fmt_wrap_out(&s->fo, count_out(o, s->c), err);
+  if (o)
+    o = fmt_wrap_out(&s->fo, count_out(o, s->c), err);
+  s->failed |= o == NULL;
+  return o;
 }
 
 static bool open_writer(Sink *s, Err *err)
@@ -632,6 +674,7 @@ static bool open_writer(Sink *s, Err *err)
     return false;
   s->w = rowsw_open(&s->fo, o, (const char *const *)s->names, s->n_names, err);
   s->rows_in_file = 0;
+  s->failed |= s->w == NULL;
   return s->w != NULL;
 }
 
@@ -639,7 +682,10 @@ static bool close_writer(Sink *s, Err *err)
 {
   RowWriter *w = s->w;
   s->w = NULL;
-  return !w || rowsw_commit(w, err);
+  if (!w || rowsw_commit(w, err))
+    return true;
+  s->failed = true;
+  return false;
 }
 
 static void sink_abort(Sink *s)
@@ -793,7 +839,7 @@ static bool emit(Sink *s, const Row *out, Err *err)
       return false;
   }
   if (!rowsw_write(s->w, out, err))
-    return false;
+    return !(s->failed = true);
   s->rows_in_file++;
   s->c->rows_copied++;
   return true;
@@ -941,14 +987,16 @@ static bool copy_bytes(Sink *s, Store *src, const FmtOpts *sfo,
       ok = false;
     else if (n == 0)
       break;
-    else
-      ok = stream_write(s->bin, buf, (size_t)n, err);
+    else if (!(ok = stream_write(s->bin, buf, (size_t)n, err)))
+      s->failed = true;
   }
   stream_close(in);
   if (ok) {
     OutStream *o = s->bin;
     s->bin = NULL;
-    return stream_commit(o, err);
+    if (!stream_commit(o, err))
+      return !(s->failed = true);
+    return true;
   }
   return false;
 }
@@ -1127,9 +1175,13 @@ Value *dataop_copy(const Value *job, const atomic_int *cancel, Err *err)
   if (!parse_extras(ds_get(ss_all, "additionalColumns"), &extras, &n_extras,
                     err))
     goto done;
-  if (!(sst = dataop_open_store(src, ss, err)) ||
-      !(s.st = dataop_open_store(dst, NULL, err)) ||
-      !dataop_source_items(sst, src, ss, &items, &base, err))
+  if (!(sst = dataop_open_store(src, ss, err)))
+    goto done;
+  if (!(s.st = dataop_open_store(dst, NULL, err))) {
+    s.failed = true;
+    goto done;
+  }
+  if (!dataop_source_items(sst, src, ss, &items, &base, err))
     goto done;
   if (sfo.kind == FMT_BINARY)
     buf = xmalloc(BIN_CHUNK);
@@ -1164,6 +1216,7 @@ done:;
   double secs = now_secs() - t0;
   if (!ok) {
     sink_abort(&s);
+    adf_style(err, s.failed ? "Sink" : "Source", s.failed ? dst : src, cancel);
   } else {
     out = val_object_new();
     val_object_set_take(out, "dataRead", 8, val_int(c.read));

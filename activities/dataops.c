@@ -22,6 +22,41 @@
 #define LOOKUP_MAX_ROWS  5000
 #define LOOKUP_MAX_BYTES (4 * 1024 * 1024)
 
+/* Lookup's read failures in ADF's style ("Failure happened on 'Source'
+ * side. ErrorCode=<code>,'Type=...,Message=<cause>,Source=...,'"), as
+ * copy_exec.c does for Copy; other errors and cancellation are kept. */
+static void adf_source_style(Err *err, const Value *spec,
+                             const atomic_int *cancel)
+{
+  const char *ls = ds_str(spec, "linkedServiceType"), *code;
+  bool blob = ls && strcasecmp(ls, "AzureBlobStorage") == 0;
+  bool http = ls && strcasecmp(ls, "HttpServer") == 0;
+  char inner[sizeof err->msg];
+  size_t n;
+
+  if (!err_is_set(err) || strncmp(err->msg, "Failure happened on ", 20) == 0 ||
+      (cancel && atomic_load(cancel)))
+    return;
+  if (err->code == ERR_DATA_NOT_FOUND)
+    code = blob   ? "UserErrorSourceBlobNotExist"
+           : http ? "HttpFileFailedToRead"
+                  : "UserErrorFileNotFound";
+  else if (err->code == ERR_DATA_STORE)
+    code = blob   ? "AzureBlobOperationFailed"
+           : http ? "HttpFileFailedToRead"
+                  : "UserErrorFailedFileOperation";
+  else
+    return;
+  n = strlen(err->msg);
+  snprintf(inner, sizeof inner, "%s%s", err->msg,
+           n && err->msg[n - 1] == '.' ? "" : ".");
+  snprintf(err->msg, sizeof err->msg,
+           "Failure happened on 'Source' side. ErrorCode=%s,'Type=Microsoft."
+           "DataTransfer.Common.Shared.HybridDeliveryException,Message=%.800s,"
+           "Source=Microsoft.DataTransfer.ClientLibrary,'",
+           code, inner);
+}
+
 /* ---- Time --------------------------------------------------------------- */
 
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -347,6 +382,8 @@ Value *dataop_lookup(const Value *job, const atomic_int *cancel, Err *err)
   }
   ir_fields(out);
 done:
+  if (!out)
+    adf_source_style(err, src, cancel);
   val_unref(rows);
   store_list_fini(&items);
   store_free(st);

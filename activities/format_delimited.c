@@ -6,19 +6,76 @@
  * per-row scratch buffer, so a re-scan after a refill never sees modified
  * bytes.  Rules follow format-delimited-text.md: quoteChar/escapeChar,
  * nullValue for unquoted fields, skipLineCount, firstRowAsHeader, and
- * blank lines are skipped.  The writer quotes only when it must (or
- * always with quoteAllText) and escapes quotes with escapeChar.
+ * blank lines are skipped.  Bad data fails in ADF's Copy style, naming
+ * the file and row.  The writer quotes only when it must (or always with
+ * quoteAllText) and escapes quotes with escapeChar.
  */
 #include "activities/format.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "expr/strbuf.h"
 
 #define INIT_BUF (256 * 1024)
 #define MIN_READ (64 * 1024)
+
+/* Sets *err (ERR_DATA_FORMAT) to ADF's source-side failure text around
+ * the formatted message, e.g. "Failure happened on 'Source' side.
+ * ErrorCode=DelimitedTextMoreColumnsThanDefined,'Type=...,Message=...,
+ * Source=Microsoft.DataTransfer.Common,'".  Always returns false. */
+static bool src_fail(Err *err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool src_fail(Err *err, const char *code, const char *fmt, ...)
+{
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return err_set(err, ERR_DATA_FORMAT, NULL,
+                 "Failure happened on 'Source' side. ErrorCode=%s,'Type="
+                 "Microsoft.DataTransfer.Common.Shared.HybridDeliveryException,"
+                 "Message=%s,Source=Microsoft.DataTransfer.Common,'",
+                 code, msg);
+}
+
+/* Length of the valid UTF-8 prefix of s[0..n) (overlongs, surrogates and
+ * code points above U+10FFFF are invalid, as .NET's strict decoder says);
+ * n when all of it is valid. */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    size_t k;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+      k = 1;
+    else if (c >= 0xE0 && c <= 0xEF)
+      k = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+      k = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+      return i;
+    if (i + k >= n)
+      return i;
+    if (s[i + 1] < lo || s[i + 1] > hi)
+      return i;
+    for (size_t j = 2; j <= k; j++)
+      if ((s[i + j] & 0xC0) != 0x80)
+        return i;
+    i += k + 1;
+  }
+  return n;
+}
 
 typedef struct Field {
   size_t off, len;
@@ -36,6 +93,7 @@ typedef struct DelimReader {
   char *null_value; /* owned */
   size_t null_len;
   bool header;
+  bool check_utf8; /* encodingName is UTF-8: invalid bytes fail the row */
   int64_t skip;
   unsigned char special[256];
   char *buf; /* owned sliding window */
@@ -102,10 +160,12 @@ static int parse_row(DelimReader *r, Err *err)
         if (p >= e) {
           if (!r->eof)
             return 0;
-          err_set(err, ERR_DATA_FORMAT, NULL,
-                  "'%s' row %lld: a quoted field is not closed before the "
-                  "end of the file",
-                  r->name, (long long)r->rowno + 1);
+          src_fail(err, "DelimitedTextQuoteNotClosed",
+                   "Error found when processing 'Csv/Tsv Format Text' "
+                   "source '%s' with row number %lld: a quoted field "
+                   "(quote character '%c') is not closed before the end of "
+                   "the file.",
+                   r->name, (long long)r->rowno + 1, (char)r->quote);
           return -1;
         }
         unsigned char c = (unsigned char)b[p];
@@ -235,6 +295,7 @@ static int next_raw(DelimReader *r, Err *err)
         return -1;
       continue;
     }
+    size_t begin = r->start;
     int rc = parse_row(r, err);
     if (rc < 0)
       return -1;
@@ -242,6 +303,19 @@ static int next_raw(DelimReader *r, Err *err)
       if (!refill(r, err))
         return -1;
       continue;
+    }
+    if (r->check_utf8) {
+      const unsigned char *b = (const unsigned char *)r->buf + begin;
+      size_t n = r->start - begin, ok = utf8_valid_prefix(b, n);
+      if (ok < n) {
+        src_fail(err, "DelimitedTextInvalidEncoding",
+                 "Error found when processing 'Csv/Tsv Format Text' source "
+                 "'%s' with row number %lld: unable to translate bytes "
+                 "[%02X] at index %zu of the row from the specified code "
+                 "page 'UTF-8' to Unicode.",
+                 r->name, (long long)r->rowno + 1, b[ok], ok);
+        return -1;
+      }
     }
     if (r->nf == 1 && r->f[0].len == 0 && !r->f[0].quoted)
       continue; /* blank line */
@@ -284,11 +358,11 @@ static bool dr_next(RowReader *base, Row **out, Err *err)
       return dr_next(base, out, err);
   }
   if (r->nf > r->n_names) {
-    return err_set(err, ERR_DATA_FORMAT, NULL,
-                   "error found when processing 'Csv/Tsv Format Text' source "
-                   "'%s' with row number %lld: found more columns than "
-                   "expected column count %zu",
-                   r->name, (long long)r->rowno, r->n_names);
+    return src_fail(err, "DelimitedTextMoreColumnsThanDefined",
+                    "Error found when processing 'Csv/Tsv Format Text' "
+                    "source '%s' with row number %lld: found more columns "
+                    "than expected column count %zu.",
+                    r->name, (long long)r->rowno, r->n_names);
   }
   if (r->ccap < r->n_names) {
     r->ccap = r->n_names;
@@ -359,6 +433,7 @@ RowReader *fmt_delimited_reader(const FmtOpts *o, InStream *in,
   r->null_value = xstrdup(o->null_value ? o->null_value : "");
   r->null_len = strlen(r->null_value);
   r->header = o->header;
+  r->check_utf8 = !o->encoding || strncasecmp(o->encoding, "UTF-8", 5) == 0;
   r->skip = o->skip_lines;
   r->special[(unsigned char)r->delim] = 1;
   if (r->row_end < 0)

@@ -7,20 +7,75 @@
  * slice to json_parse(), so a file of a million objects -- or one array
  * of them -- never sits in memory whole.  Each object is one row: its
  * top-level members are the cells and the whole object is Row.doc for
- * JSON-path mappings.  The writer emits setOfObjects (one object per
- * line) or arrayOfObjects.
+ * JSON-path mappings.  Bad data fails in ADF's style, naming the file,
+ * the document and its line:col.  The writer emits setOfObjects (one
+ * object per line) or arrayOfObjects.
  */
 #include "activities/format.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "expr/json.h"
 #include "expr/strbuf.h"
 
 #define INIT_BUF (64 * 1024)
 #define MIN_READ (64 * 1024)
+
+/* Sets *err (ERR_DATA_FORMAT) to ADF's source-side failure text around
+ * the formatted message ("Failure happened on 'Source' side.
+ * ErrorCode=<code>,'Type=...,Message=...,Source=...,'").  Returns false. */
+static bool src_fail(Err *err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool src_fail(Err *err, const char *code, const char *fmt, ...)
+{
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return err_set(err, ERR_DATA_FORMAT, NULL,
+                 "Failure happened on 'Source' side. ErrorCode=%s,'Type="
+                 "Microsoft.DataTransfer.Common.Shared.HybridDeliveryException,"
+                 "Message=%s,Source=Microsoft.DataTransfer.Common,'",
+                 code, msg);
+}
+
+/* Length of the valid UTF-8 prefix of s[0..n) (strict: no overlongs,
+ * surrogates or code points above U+10FFFF); n when all is valid. */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    size_t k;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+      k = 1;
+    else if (c >= 0xE0 && c <= 0xEF)
+      k = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+      k = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+      return i;
+    if (i + k >= n)
+      return i;
+    if (s[i + 1] < lo || s[i + 1] > hi)
+      return i;
+    for (size_t j = 2; j <= k; j++)
+      if ((s[i + j] & 0xC0) != 0x80)
+        return i;
+    i += k + 1;
+  }
+  return n;
+}
 
 typedef struct JsonReader {
   RowReader base;
@@ -40,9 +95,36 @@ typedef struct JsonReader {
   char **names; /* owned */
   size_t n_names;
   bool have_names;
+  bool check_utf8; /* encodingName is UTF-8: invalid bytes fail */
   Row row;
   int64_t docno;
+  int64_t line, col; /* 1-based position of buf[start] in the file */
 } JsonReader;
+
+/* Consumes 'n' bytes at r->start, following the line:col position. */
+static void advance(JsonReader *r, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (r->buf[r->start + i] == '\n')
+      r->line++, r->col = 1;
+    else
+      r->col++;
+  }
+  r->start += n;
+}
+
+/* The file position of offset 'off' inside the value at r->start. */
+static void pos_at(const JsonReader *r, size_t off, int64_t *line, int64_t *col)
+{
+  *line = r->line;
+  *col = r->col;
+  for (size_t i = 0; i < off; i++) {
+    if (r->buf[r->start + i] == '\n')
+      ++*line, *col = 1;
+    else
+      ++*col;
+  }
+}
 
 static bool jrefill(JsonReader *r, Err *err)
 {
@@ -138,12 +220,16 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
   for (;;) {
     while (r->start < r->end && (is_ws(r->buf[r->start]) ||
                                  (r->in_array && r->buf[r->start] == ',')))
-      r->start++;
+      advance(r, 1);
     if (r->start >= r->end) {
       if (r->eof) {
         if (r->in_array)
-          return err_set(err, ERR_DATA_FORMAT, NULL,
-                         "'%s': the JSON array is not closed", r->name);
+          return src_fail(err, "JsonInvalidDataFormat",
+                          "Error occurred when deserializing source JSON "
+                          "file '%s'. Check if the data is in valid JSON "
+                          "object format. Line %lld, column %lld: the array "
+                          "is not closed before the end of the file.",
+                          r->name, (long long)r->line, (long long)r->col);
         return true;
       }
       if (!jrefill(r, err))
@@ -153,12 +239,12 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
     char c = r->buf[r->start];
     if (!r->in_array && c == '[') {
       r->in_array = true;
-      r->start++;
+      advance(r, 1);
       continue;
     }
     if (r->in_array && c == ']') {
       r->in_array = false;
-      r->start++;
+      advance(r, 1);
       continue;
     }
     size_t len;
@@ -168,20 +254,44 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
       continue;
     }
     Err perr = ERR_INIT;
-    r->doc = json_parse(r->buf + r->start, len, NULL, &perr);
+    int64_t line, col;
     r->docno++;
-    if (!r->doc)
-      return err_set(err, ERR_DATA_FORMAT, NULL,
-                     "'%s' document %lld is not valid JSON: %s", r->name,
-                     (long long)r->docno, perr.msg);
-    r->start += len;
-    r->scan = 0;
+    if (r->check_utf8) {
+      const unsigned char *b = (const unsigned char *)r->buf + r->start;
+      size_t ok = utf8_valid_prefix(b, len);
+      if (ok < len) {
+        pos_at(r, ok, &line, &col);
+        return src_fail(err, "JsonInvalidEncoding",
+                        "Error occurred when deserializing source JSON file "
+                        "'%s'. Line %lld, column %lld (document %lld): "
+                        "unable to translate bytes [%02X] from the "
+                        "specified code page 'UTF-8' to Unicode.",
+                        r->name, (long long)line, (long long)col,
+                        (long long)r->docno, b[ok]);
+      }
+    }
+    r->doc = json_parse(r->buf + r->start, len, NULL, &perr);
+    if (!r->doc) {
+      line = r->line + (perr.loc.line > 1 ? perr.loc.line - 1 : 0);
+      col = perr.loc.line > 1 ? perr.loc.col
+                              : r->col + (perr.loc.col ? perr.loc.col - 1 : 0);
+      return src_fail(err, "JsonInvalidDataFormat",
+                      "Error occurred when deserializing source JSON file "
+                      "'%s'. Check if the data is in valid JSON object "
+                      "format. Line %lld, column %lld (document %lld): %s.",
+                      r->name, (long long)line, (long long)col,
+                      (long long)r->docno, perr.msg);
+    }
     if (val_kind(r->doc) != VAL_OBJECT)
-      return err_set(err, ERR_DATA_FORMAT, NULL,
-                     "'%s' document %lld is a JSON %s; Copy reads objects "
-                     "(one per document or array element)",
-                     r->name, (long long)r->docno,
-                     val_kind_name(val_kind(r->doc)));
+      return src_fail(err, "JsonInvalidDataFormat",
+                      "Error occurred when deserializing source JSON file "
+                      "'%s'. Check if the data is in valid JSON object "
+                      "format. Line %lld, column %lld (document %lld): a "
+                      "JSON %s where an object is expected.",
+                      r->name, (long long)r->line, (long long)r->col,
+                      (long long)r->docno, val_kind_name(val_kind(r->doc)));
+    advance(r, len);
+    r->scan = 0;
     break;
   }
   if (!r->have_names) {
@@ -234,7 +344,6 @@ static void jr_close(RowReader *base)
 RowReader *fmt_json_reader(const FmtOpts *o, InStream *in, const char *name,
                            Err *err)
 {
-  (void)o;
   (void)err;
   JsonReader *r = xcalloc(1, sizeof *r);
   r->base.next = jr_next;
@@ -244,6 +353,8 @@ RowReader *fmt_json_reader(const FmtOpts *o, InStream *in, const char *name,
   r->name = xstrdup(name ? name : "");
   r->cap = INIT_BUF;
   r->buf = xmalloc(r->cap);
+  r->line = r->col = 1;
+  r->check_utf8 = !o->encoding || strncasecmp(o->encoding, "UTF-8", 5) == 0;
   return &r->base;
 }
 

@@ -3,10 +3,15 @@
  *                                      (STYLE.md 6.2)
  *
  * Each file: test {name, keywords}, run {definition | pipeline, children,
- * parameters, text_parameters, globals, clock, seed, max_iterations},
- * mocks {activities, http}, expect {status, message, message_contains,
- * activities [...], absent [...], activity_count {}, error, error_path,
- * http_sent [...], <any report key>} (docs/testing.md).  Runs in-process
+ * factory, files, parameters, text_parameters, globals, clock, seed,
+ * max_iterations}, mocks {activities, http}, expect {status, message,
+ * message_contains, activities [...], absent [...], activity_count {},
+ * error, error_path, http_sent [...], files {}, no_partial,
+ * <any report key>} (docs/testing.md).  'run.factory' loads a factory
+ * folder (datasets, linked services); 'run.files' are written into a
+ * fresh temp folder exposed as the global parameter testDir, which
+ * 'expect.files' / 'expect.no_partial' inspect after the run and which
+ * is removed afterwards.  Runs in-process
  * under the virtual clock; the report is compared as a subset; activity runs are
  * matched by name + iteration (+ retryAttempt), the last attempt when not
  * given.  Usage: adf_pipeline_test [DIR|FILE...]  (default
@@ -14,10 +19,13 @@
  * got Y and ends with "N passed, N failed".
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "activities/registry.h"
 #include "expr/json.h"
@@ -223,6 +231,247 @@ static Pipeline *load_pl(const Value *spec, const char *dir, const char *file,
   return load_pipeline_value(val_ref(spec), NULL, file, err);
 }
 
+/* ---- The temp folder of run.files / expect.files ----------------------- */
+
+/* The global parameter that carries the temp folder's absolute path. */
+#define TEST_DIR_PARAM "testDir"
+/* Names the file store gives its in-progress writes (store_file.c). */
+#define PARTIAL_PREFIX ".adfrun-tmp-"
+
+static int b64_digit(char c)
+{
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* The bytes a run.files / expect.files entry stands for: a string as
+ * it is, {base64: "..."} decoded.  False when the entry is neither. */
+static bool entry_bytes(const Value *v, StrBuf *out)
+{
+  const Value *b = peek(v, "base64");
+  unsigned acc = 0;
+  int bits = 0;
+
+  if (v && val_kind(v) == VAL_STRING) {
+    sb_put(out, val_str(v), val_strlen(v));
+    return true;
+  }
+  if (!b || val_kind(b) != VAL_STRING)
+    return false;
+  for (const char *p = val_str(b); *p; p++) {
+    int d = b64_digit(*p);
+    if (d < 0)
+      continue; /* '=' padding, line breaks */
+    acc = (acc << 6) | (unsigned)d;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      sb_putc(out, (char)((acc >> bits) & 0xff));
+    }
+  }
+  return true;
+}
+
+static bool mkdirs_for(const char *path)
+{
+  char *tmp = xstrdup(path);
+  bool ok = true;
+  for (char *p = tmp + 1; *p && ok; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    ok = mkdir(tmp, 0777) == 0 || errno == EEXIST;
+    *p = '/';
+  }
+  free(tmp);
+  return ok;
+}
+
+static void rm_rf(const char *path)
+{
+  struct stat st;
+  if (lstat(path, &st) != 0)
+    return;
+  if (S_ISDIR(st.st_mode)) {
+    DIR *d = opendir(path);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+      StrBuf sub;
+      if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+        continue;
+      sb_init(&sub);
+      sb_printf(&sub, "%s/%s", path, de->d_name);
+      rm_rf(sub.s);
+      sb_fini(&sub);
+    }
+    if (d)
+      closedir(d);
+    rmdir(path);
+  } else {
+    unlink(path);
+  }
+}
+
+/* Creates the temp folder and writes run.files into it.  Returns the
+ * folder (malloc'd) or NULL after reporting the problem. */
+static char *files_setup(Ctx *c, const Value *files)
+{
+  const char *t = getenv("TMPDIR");
+  StrBuf root;
+  char *dir;
+
+  sb_init(&root);
+  sb_printf(&root, "%s/adfrun-pltest-XXXXXX", t && *t ? t : "/tmp");
+  dir = sb_take(&root);
+  if (!mkdtemp(dir)) {
+    fprintf(stderr, "%s: cannot create a temp folder: %s\n", c->file,
+            strerror(errno));
+    c->n_diffs++;
+    free(dir);
+    return NULL;
+  }
+  for (size_t i = 0; files && i < val_object_len(files); i++) {
+    const char *rel = val_object_key_peek(files, i, NULL);
+    StrBuf path, body;
+    FILE *fp = NULL;
+    sb_init(&path);
+    sb_init(&body);
+    sb_printf(&path, "%s/%s", dir, rel);
+    if (strstr(rel, "..") || rel[0] == '/' ||
+        !entry_bytes(val_object_value_peek(files, i), &body)) {
+      fprintf(stderr, "%s: run.files['%s']: needs a relative path and a "
+              "string or {base64: ...}\n", c->file, rel);
+      c->n_diffs++;
+    } else if (!mkdirs_for(path.s) || !(fp = fopen(path.s, "wb")) ||
+               fwrite(body.s ? body.s : "", 1, body.len, fp) != body.len) {
+      fprintf(stderr, "%s: cannot write %s: %s\n", c->file, path.s,
+              strerror(errno));
+      c->n_diffs++;
+    }
+    if (fp)
+      fclose(fp);
+    sb_fini(&path);
+    sb_fini(&body);
+  }
+  return dir;
+}
+
+/* Reads a whole file; false when it does not exist (or is a folder). */
+static bool slurp(const char *path, StrBuf *out)
+{
+  FILE *fp = fopen(path, "rb");
+  char buf[4096];
+  size_t n;
+  struct stat st;
+
+  if (!fp)
+    return false;
+  if (fstat(fileno(fp), &st) != 0 || S_ISDIR(st.st_mode)) {
+    fclose(fp);
+    return false;
+  }
+  while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+    sb_put(out, buf, n);
+  fclose(fp);
+  return true;
+}
+
+/* expect.files: {relpath: content | {base64} | {contains} | null}. */
+static void check_files(Ctx *c, const char *dir, const Value *want)
+{
+  for (size_t i = 0; i < val_object_len(want); i++) {
+    const char *rel = val_object_key_peek(want, i, NULL);
+    const Value *w = val_object_value_peek(want, i), *sub;
+    StrBuf path, got, exp, where;
+    bool exists;
+    sb_init(&path);
+    sb_init(&got);
+    sb_init(&exp);
+    sb_init(&where);
+    sb_printf(&path, "%s/%s", dir, rel);
+    sb_printf(&where, "files['%s']", rel);
+    exists = slurp(path.s, &got);
+    if (val_kind(w) == VAL_NULL) {
+      if (exists) {
+        Value *g = val_string(got.s ? got.s : "", got.len);
+        diff(c, where.s, w, g);
+        val_unref(g);
+      }
+    } else if ((sub = peek(w, "contains")) && val_kind(sub) == VAL_STRING) {
+      if (!exists || !strstr(got.s ? got.s : "", val_str(sub))) {
+        Value *g = exists ? val_string(got.s ? got.s : "", got.len) : NULL;
+        diff(c, where.s, w, g);
+        val_unref(g);
+      }
+    } else if (!entry_bytes(w, &exp)) {
+      fprintf(stderr, "%s: expect.%s: needs a string, {base64}, {contains} "
+              "or null\n", c->file, where.s);
+      c->n_diffs++;
+    } else if (!exists || got.len != exp.len ||
+               memcmp(got.s ? got.s : "", exp.s ? exp.s : "", got.len)) {
+      Value *g = exists ? val_string(got.s ? got.s : "", got.len) : NULL;
+      Value *e = val_string(exp.s ? exp.s : "", exp.len);
+      diff(c, where.s, e, g);
+      val_unref(g);
+      val_unref(e);
+    }
+    sb_fini(&path);
+    sb_fini(&got);
+    sb_fini(&exp);
+    sb_fini(&where);
+  }
+}
+
+/* expect.no_partial: no in-progress write of the file store survives. */
+static void check_partial(Ctx *c, const char *dir, const char *rel)
+{
+  DIR *d = opendir(dir);
+  struct dirent *de;
+
+  while (d && (de = readdir(d))) {
+    StrBuf sub, r;
+    struct stat st;
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    sb_init(&sub);
+    sb_init(&r);
+    sb_printf(&sub, "%s/%s", dir, de->d_name);
+    sb_printf(&r, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+    if (strncmp(de->d_name, PARTIAL_PREFIX, strlen(PARTIAL_PREFIX)) == 0) {
+      fprintf(stderr, "%s: no_partial: a partial file remains: %s\n",
+              c->file, r.s);
+      c->n_diffs++;
+    } else if (lstat(sub.s, &st) == 0 && S_ISDIR(st.st_mode)) {
+      check_partial(c, sub.s, r.s);
+    }
+    sb_fini(&sub);
+    sb_fini(&r);
+  }
+  if (d)
+    closedir(d);
+}
+
+/* The pipeline to run: by name from a loaded factory, else as load_pl. */
+static Pipeline *find_pl(Factory *f, bool from_dir, const Value *spec,
+                         const char *dir, const char *file, bool *owned,
+                         Err *err)
+{
+  *owned = true;
+  if (from_dir && val_kind(spec) == VAL_STRING) {
+    Pipeline *pl = factory_pipeline(f, val_str(spec));
+    if (pl) {
+      *owned = false;
+      return pl;
+    }
+  }
+  return load_pl(spec, dir, file, err);
+}
+
 static void run_one(const char *file)
 {
   Ctx c = {file, 0};
@@ -235,7 +484,8 @@ static void run_one(const char *file)
   PipelineRun *pr = NULL;
   EngineOptions opt = {0};
   RunArgs args = {0};
-  char *dir = dir_of(file);
+  char *dir = dir_of(file), *tmp = NULL;
+  bool owned, from_dir = false;
   size_t i;
 
   if (!doc) {
@@ -251,9 +501,29 @@ static void run_one(const char *file)
     c.n_diffs++;
     goto done;
   }
-  f = xcalloc(1, sizeof(*f));
-  f->name = xstrdup("adfrun-test");
-  f->global_parameters = val_object_new();
+  if (peek(run, "files") || peek(expect, "files") ||
+      peek(expect, "no_partial")) {
+    v = peek(run, "files");
+    if (v && val_kind(v) != VAL_OBJECT) {
+      fprintf(stderr, "%s: run.files must be an object\n", file);
+      c.n_diffs++;
+      goto done;
+    }
+    if (!(tmp = files_setup(&c, v)) || c.n_diffs)
+      goto done;
+  }
+  if ((v = peek(run, "factory"))) {
+    /* a folder relative to the repository root (the working directory) */
+    if (val_kind(v) != VAL_STRING || !(f = load_factory_dir(val_str(v), &err)))
+      goto pre_error;
+    from_dir = true;
+    if (!f->name)
+      f->name = xstrdup("adfrun-test");
+  } else {
+    f = xcalloc(1, sizeof(*f));
+    f->name = xstrdup("adfrun-test");
+    f->global_parameters = val_object_new();
+  }
   v = peek(run, "pipeline");
   if (!v)
     v = peek(run, "definition");
@@ -262,19 +532,32 @@ static void run_one(const char *file)
     c.n_diffs++;
     goto done;
   }
-  pl = load_pl(v, dir, file, &err);
+  pl = find_pl(f, from_dir, v, dir, file, &owned, &err);
   if (!pl)
     goto pre_error;
-  f->pipelines = xcalloc(1, sizeof(Pipeline *));
-  f->pipelines[f->n_pipelines++] = pl;
+  if (owned) {
+    f->pipelines =
+        xrealloc(f->pipelines, (f->n_pipelines + 1) * sizeof(Pipeline *));
+    f->pipelines[f->n_pipelines++] = pl;
+  }
   kids = peek(run, "children");
   for (i = 0; kids && i < val_array_len(kids); i++) {
-    Pipeline *k = load_pl(val_array_peek(kids, i), dir, file, &err);
+    Pipeline *k = find_pl(f, from_dir, val_array_peek(kids, i), dir, file,
+                          &owned, &err);
     if (!k)
       goto pre_error;
+    if (!owned)
+      continue;
     f->pipelines =
         xrealloc(f->pipelines, (f->n_pipelines + 1) * sizeof(Pipeline *));
     f->pipelines[f->n_pipelines++] = k;
+  }
+  if (tmp) {
+    Value *d = val_object_new();
+    val_object_set_take(d, "type", 4, val_cstr("String"));
+    val_object_set_take(d, "value", 5, val_cstr(tmp));
+    val_object_set_take(f->global_parameters, TEST_DIR_PARAM,
+                        strlen(TEST_DIR_PARAM), d);
   }
   if ((v = peek(run, "globals"))) {
     for (i = 0; i < val_object_len(v); i++) {
@@ -351,7 +634,8 @@ static void run_one(const char *file)
       const Value *m = val_object_peek(report, "message");
       if (!m || !strstr(val_str(m), val_str(w)))
         diff(&c, "message_contains", w, m);
-    } else if (strcmp(k, "error") != 0 && strcmp(k, "error_path") != 0)
+    } else if (strcmp(k, "error") != 0 && strcmp(k, "error_path") != 0 &&
+               strcmp(k, "files") != 0 && strcmp(k, "no_partial") != 0)
       subset(&c, k, w, val_object_peek(report, k));
   }
   goto done;
@@ -371,6 +655,15 @@ pre_error:
     val_unref(got);
   }
 done:
+  if (tmp) {
+    if ((v = peek(expect, "files")))
+      check_files(&c, tmp, v);
+    v = peek(expect, "no_partial");
+    if (v && val_kind(v) == VAL_BOOL && val_get_bool(v))
+      check_partial(&c, tmp, "");
+    rm_rf(tmp);
+    free(tmp);
+  }
   if (c.n_diffs)
     n_fail++;
   else

@@ -358,6 +358,118 @@ static void test_copy_blob(void)
   factory_free(f);
 }
 
+/* ---- Bad input: a missing container, a wrong account key ---------------- */
+
+static Factory *bad_blob_factory(void)
+{
+  StrBuf sb;
+  sb_init(&sb);
+  /* The right account with a wrong (well-formed) key. */
+  sb_printf(
+      &sb,
+      "[{\"kind\": \"linkedService\", \"name\": \"Files\", \"properties\": "
+      "{\"type\": \"FileServer\", \"typeProperties\": {\"host\": \"%s\"}}},"
+      "{\"kind\": \"linkedService\", \"name\": \"Blob\", \"properties\": "
+      "{\"type\": \"AzureBlobStorage\", \"typeProperties\": "
+      "{\"connectionString\": \"DefaultEndpointsProtocol=http;AccountName="
+      "devstoreaccount1;AccountKey=%s;BlobEndpoint=%s;\"}}},"
+      "{\"kind\": \"linkedService\", \"name\": \"BadKey\", \"properties\": "
+      "{\"type\": \"AzureBlobStorage\", \"typeProperties\": "
+      "{\"connectionString\": \"DefaultEndpointsProtocol=http;AccountName="
+      "devstoreaccount1;AccountKey=d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="
+      ";BlobEndpoint=%s;\"}}},",
+      fx_root, DEV_KEY, endpoint, endpoint);
+  static const char *const ls[] = {"Blob", "BadKey"};
+  for (size_t i = 0; i < 2; i++)
+    sb_printf(&sb,
+              "{\"kind\": \"dataset\", \"name\": \"%sCsv\", "
+              "\"properties\": {\"type\": \"DelimitedText\", "
+              "\"linkedServiceName\": {\"referenceName\": \"%s\"}, "
+              "\"parameters\": {\"c\": {\"type\": \"String\"}, \"file\": "
+              "{\"type\": \"String\"}}, \"typeProperties\": {\"location\": "
+              "{\"type\": \"AzureBlobStorageLocation\", \"container\": "
+              "\"@dataset().c\", \"fileName\": \"@dataset().file\"}, "
+              "\"firstRowAsHeader\": true}}},",
+              ls[i], ls[i]);
+  sb_puts(&sb,
+          "{\"kind\": \"dataset\", \"name\": \"LocalCsv\", \"properties\": {"
+          "\"type\": \"DelimitedText\", \"linkedServiceName\": "
+          "{\"referenceName\": \"Files\"}, \"parameters\": {\"dir\": "
+          "{\"type\": \"String\"}, \"file\": {\"type\": \"String\"}}, "
+          "\"typeProperties\": {\"location\": {\"type\": "
+          "\"FileServerLocation\", \"folderPath\": \"@dataset().dir\", "
+          "\"fileName\": \"@dataset().file\"}, \"firstRowAsHeader\": "
+          "true}}}]");
+  Factory *f = fx_factory(sb.s);
+  sb_fini(&sb);
+  return f;
+}
+
+static void test_blob_bad_input(void)
+{
+  Factory *f = bad_blob_factory();
+  Err err = ERR_INIT;
+  Value *out;
+
+  /* A container that does not exist: the source side fails naming the
+   * container and blob, and no local file appears. */
+  out = fx_copy(f, "BlobCsv", "{\"c\": \"no-such-box\", \"file\": \"a.csv\"}",
+                "LocalCsv", "{\"dir\": \"bad1\", \"file\": \"a.csv\"}", NULL,
+                NULL, NULL, &err);
+  CHECK(!out && err.code == ERR_DATA_NOT_FOUND &&
+            strstr(err.msg, "Failure happened on 'Source' side. "
+                            "ErrorCode=UserErrorSourceBlobNotExist,") &&
+            strstr(err.msg, "no-such-box/a.csv"),
+        "missing container: %s", err.msg);
+  CHECK(!fx_exists("bad1/a.csv") && fx_count("bad1") <= 0,
+        "missing container: nothing written");
+  val_unref(out);
+
+  /* A wrong account key reading: HTTP 403 named, nothing written. */
+  fx_puts("good/k.csv", "k,v\r\n1,x\r\n");
+  err_clear(&err);
+  out = fx_copy(f, "LocalCsv", "{\"dir\": \"good\", \"file\": \"k.csv\"}",
+                "BlobCsv", "{\"c\": \"keys\", \"file\": \"k.csv\"}", NULL, NULL,
+                NULL, &err);
+  CHECK(out != NULL, "setup: file -> blob with the right key: %s", err.msg);
+  val_unref(out);
+  err_clear(&err);
+  out = fx_copy(f, "BadKeyCsv", "{\"c\": \"keys\", \"file\": \"k.csv\"}",
+                "LocalCsv", "{\"dir\": \"bad2\", \"file\": \"k.csv\"}", NULL,
+                NULL, NULL, &err);
+  CHECK(!out &&
+            strstr(err.msg, "Failure happened on 'Source' side. "
+                            "ErrorCode=AzureBlobOperationFailed,") &&
+            strstr(err.msg, "403") && strstr(err.msg, "keys/k.csv"),
+        "wrong key, source: %s", err.msg);
+  CHECK(!fx_exists("bad2/k.csv"), "wrong key, source: nothing written");
+  val_unref(out);
+
+  /* A wrong account key writing: the sink side fails, the blob that was
+   * there keeps its content. */
+  fx_puts("good/k2.csv", "k,v\r\n2,y\r\n");
+  err_clear(&err);
+  out = fx_copy(f, "LocalCsv", "{\"dir\": \"good\", \"file\": \"k2.csv\"}",
+                "BadKeyCsv", "{\"c\": \"keys\", \"file\": \"k.csv\"}", NULL,
+                NULL, NULL, &err);
+  CHECK(!out &&
+            strstr(err.msg, "Failure happened on 'Sink' side. "
+                            "ErrorCode=AzureBlobOperationFailed,") &&
+            strstr(err.msg, "403"),
+        "wrong key, sink: %s", err.msg);
+  val_unref(out);
+  err_clear(&err);
+  out = fx_copy(f, "BlobCsv", "{\"c\": \"keys\", \"file\": \"k.csv\"}",
+                "LocalCsv", "{\"dir\": \"back\", \"file\": \"k.csv\"}", NULL,
+                NULL, NULL, &err);
+  char *got = fx_read("back/k.csv", NULL);
+  CHECK(out && got && strcmp(got, "k,v\r\n1,x\r\n") == 0,
+        "wrong key, sink: the old blob is untouched: %s", err.msg);
+  free(got);
+  val_unref(out);
+  factory_free(f);
+}
+
 /* ---- RestToBlob end to end -------------------------------------------- */
 
 static const ActivityType *const rows[] = {
@@ -450,6 +562,7 @@ int main(void)
   }
   test_blob_store();
   test_copy_blob();
+  test_blob_bad_input();
   test_pipeline();
   stop_azurite();
   fx_cleanup();

@@ -252,6 +252,15 @@ static void handler(void *ud, const HttpdRequest *req, HttpdReply *rep)
     httpd_reply(rep, 302, "text/plain", "moved, this is not the body");
   } else if (strcmp(t, "/files/small.txt") == 0) {
     httpd_reply(rep, 200, "text/plain", "hello, small");
+  } else if (strcmp(t, "/secure/data.csv") == 0) {
+    char auth[128] = "";
+    httpd_header(req, "Authorization", auth, sizeof auth);
+    if (strcmp(auth, "Basic YWxpY2U6czNjcmV0") != 0) { /* alice:s3cret */
+      httpd_add_header(rep, "WWW-Authenticate", "Basic realm=\"files\"");
+      httpd_reply(rep, 401, "text/plain", "unauthorized");
+    } else {
+      httpd_reply(rep, 200, "text/csv", "id,name\r\n1,Ann\r\n");
+    }
   } else {
     httpd_reply(rep, 404, "text/plain", "no such file here");
   }
@@ -586,6 +595,65 @@ static void test_blob_oauth(Httpd *h)
   free(old_path);
 }
 
+/* ---- HttpServer Basic authentication: a wrong password ----------------- */
+
+static void test_http_basic_auth(Httpd *h)
+{
+  StrBuf sb;
+  sb_init(&sb);
+  sb_printf(
+      &sb,
+      "[{\"kind\": \"linkedService\", \"name\": \"Files\", \"properties\": "
+      "{\"type\": \"FileServer\", \"typeProperties\": {\"host\": \"%s\"}}},"
+      "{\"kind\": \"linkedService\", \"name\": \"Web\", \"properties\": "
+      "{\"type\": \"HttpServer\", \"parameters\": {\"pw\": {\"type\": "
+      "\"String\"}}, \"typeProperties\": {\"url\": \"%s/\", "
+      "\"authenticationType\": \"Basic\", \"userName\": \"alice\", "
+      "\"password\": {\"type\": \"SecureString\", \"value\": "
+      "\"@{linkedService().pw}\"}}}},"
+      "{\"kind\": \"dataset\", \"name\": \"WebCsv\", \"properties\": {"
+      "\"type\": \"DelimitedText\", \"linkedServiceName\": {\"referenceName\":"
+      " \"Web\", \"parameters\": {\"pw\": \"@dataset().pw\"}}, "
+      "\"parameters\": {\"pw\": {\"type\": \"String\"}}, "
+      "\"typeProperties\": {\"location\": {\"type\": \"HttpServerLocation\", "
+      "\"relativeUrl\": \"secure/data.csv\"}, \"firstRowAsHeader\": true}}},"
+      "{\"kind\": \"dataset\", \"name\": \"LocalJson\", \"properties\": {"
+      "\"type\": \"Json\", \"linkedServiceName\": {\"referenceName\": "
+      "\"Files\"}, \"parameters\": {\"file\": {\"type\": \"String\"}}, "
+      "\"typeProperties\": {\"location\": {\"type\": \"FileServerLocation\", "
+      "\"folderPath\": \"auth\", \"fileName\": \"@dataset().file\"}}}}]",
+      fx_root, httpd_url(h));
+  Factory *f = fx_factory(sb.s);
+  sb_fini(&sb);
+  Err err = ERR_INIT;
+
+  fx_puts("auth/old.json", "{\"old\":true}");
+  Value *out =
+      fx_copy(f, "WebCsv", "{\"pw\": \"not-the-password\"}", "LocalJson",
+              "{\"file\": \"old.json\"}", NULL, NULL, NULL, &err);
+  CHECK(!out && err.code == ERR_DATA_STORE &&
+            strstr(err.msg, "Failure happened on 'Source' side. "
+                            "ErrorCode=HttpFileFailedToRead,") &&
+            strstr(err.msg, "secure/data.csv") && strstr(err.msg, "401") &&
+            !strstr(err.msg, "not-the-password"),
+        "wrong Basic password: %s", err.msg);
+  char *got = fx_read("auth/old.json", NULL);
+  CHECK(got && strcmp(got, "{\"old\":true}") == 0 && fx_count("auth") == 1,
+        "wrong Basic password: the sink is untouched, no partial file");
+  free(got);
+  val_unref(out);
+
+  err_clear(&err);
+  out = fx_copy(f, "WebCsv", "{\"pw\": \"s3cret\"}", "LocalJson",
+                "{\"file\": \"new.json\"}", NULL, NULL, NULL, &err);
+  got = fx_read("auth/new.json", NULL);
+  CHECK(out && got && strcmp(got, "{\"id\":\"1\",\"name\":\"Ann\"}") == 0,
+        "right Basic password: %s", out ? (got ? got : "(no file)") : err.msg);
+  free(got);
+  val_unref(out);
+  factory_free(f);
+}
+
 int main(void)
 {
   fx_tmpdir();
@@ -602,6 +670,7 @@ int main(void)
   test_http_layer(h);
   test_http_store(h);
   test_blob_oauth(h);
+  test_http_basic_auth(h);
   httpd_stop(h);
   for (int i = 0; i < srv.n_blobs; i++)
     free(srv.blobs[i].data);

@@ -205,6 +205,42 @@ static void test_delimited_read(void)
   /* Errors. */
   expect_fail("DelimitedText", P, "a,b\n1,2,3\n", "more columns");
   expect_fail("DelimitedText", P, "a\n\"open\n", "not closed");
+  /* Bad data in ADF's Copy style: code, file and row number. */
+  expect_fail("DelimitedText", P, "a,b\n1,2\n\n3,4,5\n",
+              "Failure happened on 'Source' side. "
+              "ErrorCode=DelimitedTextMoreColumnsThanDefined,'Type=Microsoft."
+              "DataTransfer.Common.Shared.HybridDeliveryException,Message="
+              "Error found when processing 'Csv/Tsv Format Text' source "
+              "'t.csv' with row number 3: found more columns than expected "
+              "column count 2.,Source=Microsoft.DataTransfer.Common,'");
+  expect_fail("DelimitedText", P, "a\n1\n\"open\n2\n",
+              "ErrorCode=DelimitedTextQuoteNotClosed");
+  expect_fail("DelimitedText", P, "a\n1\n\"open\n2\n",
+              "source 't.csv' with row number 3: a quoted field");
+  /* Invalid UTF-8 (a Latin-1 byte, an overlong, a truncated sequence,
+   * a surrogate) fails naming the row, the byte and its index. */
+  expect_fail("DelimitedText", P, "a,b\nx,Bj\xF6rn\n",
+              "ErrorCode=DelimitedTextInvalidEncoding");
+  expect_fail("DelimitedText", P, "a,b\nx,Bj\xF6rn\n",
+              "row number 2: unable to translate bytes [F6] at index 4");
+  expect_fail("DelimitedText", P, "a\n\xC0\xAF\n", "bytes [C0] at index 0");
+  expect_fail("DelimitedText", P, "a\nok\xE2\x82", "bytes [E2] at index 2");
+  expect_fail("DelimitedText", P, "a\n\xED\xA0\x80\n", "bytes [ED]");
+  /* Valid multi-byte text passes, also when it arrives one byte at a
+   * time; Latin-1 bytes read under ISO-8859-1 are decoded, not refused. */
+  expect_rows("DelimitedText", P, "a\n\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\n",
+              "[[\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"]]", "[\"a\"]");
+  {
+    Err e1 = ERR_INIT;
+    const char *txt = "a\n\xC3\xA9\xE2\x82\xAC\n";
+    char *g = read_all("DelimitedText", P, txt, strlen(txt), 1, NULL, &e1);
+    CHECK(g && strstr(g, "\xC3\xA9\xE2\x82\xAC"), "UTF-8 dripped: %s",
+          g ? g : e1.msg);
+    free(g);
+  }
+  expect_rows("DelimitedText",
+              "{\"firstRowAsHeader\": true, \"encodingName\": \"ISO-8859-1\"}",
+              "a\nBj\xF6rn\n", "[[\"Bj\xC3\xB6rn\"]]", "[\"a\"]");
   Err err = ERR_INIT;
   FmtOpts o;
   CHECK(
@@ -440,7 +476,18 @@ static void test_json(void)
   /* Keys missing from later documents are null. */
   expect_rows("Json", "{}", "{\"id\":1,\"n\":\"a\"}\n{\"id\":2}",
               "[[1,\"a\"],[2,null]]", NULL);
-  expect_fail("Json", "{}", "{\"id\": 1", "not valid JSON");
+  expect_fail("Json", "{}", "{\"id\": 1", "ErrorCode=JsonInvalidDataFormat");
+  /* The position is the file's line:col, not the document's. */
+  expect_fail("Json", "{}", "{\"a\": 1}\n\n  {\"b\" 2}\n",
+              "Error occurred when deserializing source JSON file 't.csv'. "
+              "Check if the data is in valid JSON object format. Line 3, "
+              "column 8 (document 2)");
+  expect_fail("Json", "{}", "[{\"a\": 1},\n {\"a\": 2},\n {\"a\": x}]",
+              "Line 3, column 8 (document 3)");
+  expect_fail("Json", "{}", "{\"a\": \"x\"}\n{\"a\": \"\xFF\"}",
+              "ErrorCode=JsonInvalidEncoding");
+  expect_fail("Json", "{}", "{\"a\": \"x\"}\n{\"a\": \"\xFF\"}",
+              "Line 2, column 8 (document 2): unable to translate bytes [FF]");
   expect_fail("Json", "{}", "[{\"id\": 1}", "not closed");
   expect_fail("Json", "{}", "42", "Integer");
 
