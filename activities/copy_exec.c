@@ -26,44 +26,6 @@
 
 #define BIN_CHUNK (1024 * 1024)
 
-/* Rewrites a store or data failure into ADF's Copy message, "Failure
- * happened on '<side>' side. ErrorCode=<code>,'Type=...,Message=<the
- * cause>,Source=...,'", unless it already is one.  The code follows the
- * linked service of 'spec'; configuration errors and cancellation are
- * left as they are. */
-static void adf_style(Err *err, const char *side, const Value *spec,
-                      const atomic_int *cancel)
-{
-  const char *ls = ds_str(spec, "linkedServiceType"), *code;
-  bool blob = ls && strcasecmp(ls, "AzureBlobStorage") == 0;
-  bool http = ls && strcasecmp(ls, "HttpServer") == 0;
-  char inner[sizeof err->msg];
-  size_t n;
-
-  if (!err_is_set(err) || strncmp(err->msg, "Failure happened on ", 20) == 0 ||
-      (cancel && atomic_load(cancel)))
-    return;
-  if (err->code == ERR_DATA_NOT_FOUND)
-    code = blob   ? (strcmp(side, "Source") == 0 ? "UserErrorSourceBlobNotExist"
-                                                 : "AzureBlobOperationFailed")
-           : http ? "HttpFileFailedToRead"
-                  : "UserErrorFileNotFound";
-  else if (err->code == ERR_DATA_STORE)
-    code = blob   ? "AzureBlobOperationFailed"
-           : http ? "HttpFileFailedToRead"
-                  : "UserErrorFailedFileOperation";
-  else
-    return;
-  n = strlen(err->msg);
-  snprintf(inner, sizeof inner, "%s%s", err->msg,
-           n && err->msg[n - 1] == '.' ? "" : ".");
-  snprintf(err->msg, sizeof err->msg,
-           "Failure happened on '%s' side. ErrorCode=%s,'Type=Microsoft."
-           "DataTransfer.Common.Shared.HybridDeliveryException,Message=%.800s,"
-           "Source=Microsoft.DataTransfer.ClientLibrary,'",
-           side, code, inner);
-}
-
 typedef struct Counters {
   int64_t read, written, files_read, files_written;
   int64_t rows_read, rows_copied, rows_skipped;
@@ -1216,7 +1178,8 @@ done:;
   double secs = now_secs() - t0;
   if (!ok) {
     sink_abort(&s);
-    adf_style(err, s.failed ? "Sink" : "Source", s.failed ? dst : src, cancel);
+    dataops_adf_style(err, s.failed ? "Sink" : "Source", s.failed ? dst : src,
+                      cancel);
   } else {
     out = val_object_new();
     val_object_set_take(out, "dataRead", 8, val_int(c.read));

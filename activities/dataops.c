@@ -22,15 +22,18 @@
 #define LOOKUP_MAX_ROWS  5000
 #define LOOKUP_MAX_BYTES (4 * 1024 * 1024)
 
-/* Lookup's read failures in ADF's style ("Failure happened on 'Source'
- * side. ErrorCode=<code>,'Type=...,Message=<cause>,Source=...,'"), as
- * copy_exec.c does for Copy; other errors and cancellation are kept. */
-static void adf_source_style(Err *err, const Value *spec,
-                             const atomic_int *cancel)
+/* Rewrites a store or data failure into ADF's Copy/Lookup message,
+ * "Failure happened on '<side>' side. ErrorCode=<code>,'Type=...,Message=
+ * <the cause>,Source=...,'", unless it already is one.  The code follows
+ * the linked service of 'spec'; configuration errors and cancellation are
+ * left as they are. */
+void dataops_adf_style(Err *err, const char *side, const Value *spec,
+                       const atomic_int *cancel)
 {
   const char *ls = ds_str(spec, "linkedServiceType"), *code;
   bool blob = ls && strcasecmp(ls, "AzureBlobStorage") == 0;
   bool http = ls && strcasecmp(ls, "HttpServer") == 0;
+  bool source = strcmp(side, "Source") == 0;
   char inner[sizeof err->msg];
   size_t n;
 
@@ -38,7 +41,8 @@ static void adf_source_style(Err *err, const Value *spec,
       (cancel && atomic_load(cancel)))
     return;
   if (err->code == ERR_DATA_NOT_FOUND)
-    code = blob   ? "UserErrorSourceBlobNotExist"
+    code = blob   ? (source ? "UserErrorSourceBlobNotExist"
+                            : "AzureBlobOperationFailed")
            : http ? "HttpFileFailedToRead"
                   : "UserErrorFileNotFound";
   else if (err->code == ERR_DATA_STORE)
@@ -51,10 +55,10 @@ static void adf_source_style(Err *err, const Value *spec,
   snprintf(inner, sizeof inner, "%s%s", err->msg,
            n && err->msg[n - 1] == '.' ? "" : ".");
   snprintf(err->msg, sizeof err->msg,
-           "Failure happened on 'Source' side. ErrorCode=%s,'Type=Microsoft."
+           "Failure happened on '%s' side. ErrorCode=%s,'Type=Microsoft."
            "DataTransfer.Common.Shared.HybridDeliveryException,Message=%.800s,"
            "Source=Microsoft.DataTransfer.ClientLibrary,'",
-           code, inner);
+           side, code, inner);
 }
 
 /* ---- Time --------------------------------------------------------------- */
@@ -383,7 +387,7 @@ Value *dataop_lookup(const Value *job, const atomic_int *cancel, Err *err)
   ir_fields(out);
 done:
   if (!out)
-    adf_source_style(err, src, cancel);
+    dataops_adf_style(err, "Source", src, cancel);
   val_unref(rows);
   store_list_fini(&items);
   store_free(st);

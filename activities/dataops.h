@@ -84,4 +84,12 @@ bool dataop_source_items(Store *st, const Value *spec, const Value *ss,
 /* True for a spec whose linked service is HttpServer. */
 bool dataop_is_http(const Value *spec);
 
+/* Rewrites a store or data failure in *err into ADF's Copy message
+ * shape ("Failure happened on '<side>' side. ErrorCode=...,'Type=...,
+ * Message=<cause>,Source=...,'"), choosing the code from the linked
+ * service of 'spec'.  Leaves configuration errors, cancellations and
+ * messages already in that shape alone. */
+void dataops_adf_style(Err *err, const char *side, const Value *spec,
+                       const atomic_int *cancel);
+
 #endif /* ACTIVITIES_DATAOPS_H */

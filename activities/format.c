@@ -8,6 +8,8 @@
  */
 #include "activities/format.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -301,4 +303,51 @@ Value *fmt_cell_value(const Cell *c)
   if (c->s)
     return val_string(c->s, c->len);
   return val_null();
+}
+
+bool fmt_source_fail(Err *err, const char *code, const char *fmt, ...)
+{
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return err_set(err, ERR_DATA_FORMAT, NULL,
+                 "Failure happened on 'Source' side. ErrorCode=%s,'Type="
+                 "Microsoft.DataTransfer.Common.Shared.HybridDeliveryException,"
+                 "Message=%s,Source=Microsoft.DataTransfer.Common,'",
+                 code, msg);
+}
+
+/* Strict, as .NET's throwing UTF-8 decoder: no overlong forms, no
+ * surrogates, nothing above U+10FFFF, no truncated sequence. */
+size_t fmt_utf8_valid_prefix(const unsigned char *s, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    size_t k;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+      k = 1;
+    else if (c >= 0xE0 && c <= 0xEF)
+      k = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+      k = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+      return i;
+    if (i + k >= n)
+      return i;
+    if (s[i + 1] < lo || s[i + 1] > hi)
+      return i;
+    for (size_t j = 2; j <= k; j++)
+      if ((s[i + j] & 0xC0) != 0x80)
+        return i;
+    i += k + 1;
+  }
+  return n;
 }

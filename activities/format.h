@@ -128,4 +128,14 @@ void fmt_cell_text(const Cell *c, StrBuf *out);
 /* A new Value for a cell: text becomes a string, null null. */
 Value *fmt_cell_value(const Cell *c);
 
+/* Sets *err (ERR_DATA_FORMAT) to ADF's source-side failure text around
+ * the formatted cause: "Failure happened on 'Source' side. ErrorCode=
+ * <code>,'Type=...HybridDeliveryException,Message=<cause>,Source=...,'".
+ * Always returns false. */
+bool fmt_source_fail(Err *err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Length of the valid UTF-8 prefix of s[0..n) (strict decoding); n when
+ * all of it is valid. */
+size_t fmt_utf8_valid_prefix(const unsigned char *s, size_t n);
+
 #endif /* ACTIVITIES_FORMAT_H */

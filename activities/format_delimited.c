@@ -23,60 +23,6 @@
 #define INIT_BUF (256 * 1024)
 #define MIN_READ (64 * 1024)
 
-/* Sets *err (ERR_DATA_FORMAT) to ADF's source-side failure text around
- * the formatted message, e.g. "Failure happened on 'Source' side.
- * ErrorCode=DelimitedTextMoreColumnsThanDefined,'Type=...,Message=...,
- * Source=Microsoft.DataTransfer.Common,'".  Always returns false. */
-static bool src_fail(Err *err, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bool src_fail(Err *err, const char *code, const char *fmt, ...)
-{
-  char msg[768];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return err_set(err, ERR_DATA_FORMAT, NULL,
-                 "Failure happened on 'Source' side. ErrorCode=%s,'Type="
-                 "Microsoft.DataTransfer.Common.Shared.HybridDeliveryException,"
-                 "Message=%s,Source=Microsoft.DataTransfer.Common,'",
-                 code, msg);
-}
-
-/* Length of the valid UTF-8 prefix of s[0..n) (overlongs, surrogates and
- * code points above U+10FFFF are invalid, as .NET's strict decoder says);
- * n when all of it is valid. */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
-{
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    size_t k;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if (c >= 0xC2 && c <= 0xDF)
-      k = 1;
-    else if (c >= 0xE0 && c <= 0xEF)
-      k = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4)
-      k = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    else
-      return i;
-    if (i + k >= n)
-      return i;
-    if (s[i + 1] < lo || s[i + 1] > hi)
-      return i;
-    for (size_t j = 2; j <= k; j++)
-      if ((s[i + j] & 0xC0) != 0x80)
-        return i;
-    i += k + 1;
-  }
-  return n;
-}
-
 typedef struct Field {
   size_t off, len;
   bool scratch; /* text lives in 'scratch', else in 'buf' */
@@ -160,12 +106,13 @@ static int parse_row(DelimReader *r, Err *err)
         if (p >= e) {
           if (!r->eof)
             return 0;
-          src_fail(err, "DelimitedTextQuoteNotClosed",
-                   "Error found when processing 'Csv/Tsv Format Text' "
-                   "source '%s' with row number %lld: a quoted field "
-                   "(quote character '%c') is not closed before the end of "
-                   "the file.",
-                   r->name, (long long)r->rowno + 1, (char)r->quote);
+          fmt_source_fail(
+              err, "DelimitedTextQuoteNotClosed",
+              "Error found when processing 'Csv/Tsv Format Text' "
+              "source '%s' with row number %lld: a quoted field "
+              "(quote character '%c') is not closed before the end of "
+              "the file.",
+              r->name, (long long)r->rowno + 1, (char)r->quote);
           return -1;
         }
         unsigned char c = (unsigned char)b[p];
@@ -306,14 +253,15 @@ static int next_raw(DelimReader *r, Err *err)
     }
     if (r->check_utf8) {
       const unsigned char *b = (const unsigned char *)r->buf + begin;
-      size_t n = r->start - begin, ok = utf8_valid_prefix(b, n);
+      size_t n = r->start - begin, ok = fmt_utf8_valid_prefix(b, n);
       if (ok < n) {
-        src_fail(err, "DelimitedTextInvalidEncoding",
-                 "Error found when processing 'Csv/Tsv Format Text' source "
-                 "'%s' with row number %lld: unable to translate bytes "
-                 "[%02X] at index %zu of the row from the specified code "
-                 "page 'UTF-8' to Unicode.",
-                 r->name, (long long)r->rowno + 1, b[ok], ok);
+        fmt_source_fail(
+            err, "DelimitedTextInvalidEncoding",
+            "Error found when processing 'Csv/Tsv Format Text' source "
+            "'%s' with row number %lld: unable to translate bytes "
+            "[%02X] at index %zu of the row from the specified code "
+            "page 'UTF-8' to Unicode.",
+            r->name, (long long)r->rowno + 1, b[ok], ok);
         return -1;
       }
     }
@@ -358,11 +306,12 @@ static bool dr_next(RowReader *base, Row **out, Err *err)
       return dr_next(base, out, err);
   }
   if (r->nf > r->n_names) {
-    return src_fail(err, "DelimitedTextMoreColumnsThanDefined",
-                    "Error found when processing 'Csv/Tsv Format Text' "
-                    "source '%s' with row number %lld: found more columns "
-                    "than expected column count %zu.",
-                    r->name, (long long)r->rowno, r->n_names);
+    return fmt_source_fail(
+        err, "DelimitedTextMoreColumnsThanDefined",
+        "Error found when processing 'Csv/Tsv Format Text' "
+        "source '%s' with row number %lld: found more columns "
+        "than expected column count %zu.",
+        r->name, (long long)r->rowno, r->n_names);
   }
   if (r->ccap < r->n_names) {
     r->ccap = r->n_names;

@@ -25,58 +25,6 @@
 #define INIT_BUF (64 * 1024)
 #define MIN_READ (64 * 1024)
 
-/* Sets *err (ERR_DATA_FORMAT) to ADF's source-side failure text around
- * the formatted message ("Failure happened on 'Source' side.
- * ErrorCode=<code>,'Type=...,Message=...,Source=...,'").  Returns false. */
-static bool src_fail(Err *err, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bool src_fail(Err *err, const char *code, const char *fmt, ...)
-{
-  char msg[768];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return err_set(err, ERR_DATA_FORMAT, NULL,
-                 "Failure happened on 'Source' side. ErrorCode=%s,'Type="
-                 "Microsoft.DataTransfer.Common.Shared.HybridDeliveryException,"
-                 "Message=%s,Source=Microsoft.DataTransfer.Common,'",
-                 code, msg);
-}
-
-/* Length of the valid UTF-8 prefix of s[0..n) (strict: no overlongs,
- * surrogates or code points above U+10FFFF); n when all is valid. */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
-{
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    size_t k;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if (c >= 0xC2 && c <= 0xDF)
-      k = 1;
-    else if (c >= 0xE0 && c <= 0xEF)
-      k = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4)
-      k = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    else
-      return i;
-    if (i + k >= n)
-      return i;
-    if (s[i + 1] < lo || s[i + 1] > hi)
-      return i;
-    for (size_t j = 2; j <= k; j++)
-      if ((s[i + j] & 0xC0) != 0x80)
-        return i;
-    i += k + 1;
-  }
-  return n;
-}
-
 typedef struct JsonReader {
   RowReader base;
   InStream *in; /* owned */
@@ -224,12 +172,13 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
     if (r->start >= r->end) {
       if (r->eof) {
         if (r->in_array)
-          return src_fail(err, "JsonInvalidDataFormat",
-                          "Error occurred when deserializing source JSON "
-                          "file '%s'. Check if the data is in valid JSON "
-                          "object format. Line %lld, column %lld: the array "
-                          "is not closed before the end of the file.",
-                          r->name, (long long)r->line, (long long)r->col);
+          return fmt_source_fail(
+              err, "JsonInvalidDataFormat",
+              "Error occurred when deserializing source JSON "
+              "file '%s'. Check if the data is in valid JSON "
+              "object format. Line %lld, column %lld: the array "
+              "is not closed before the end of the file.",
+              r->name, (long long)r->line, (long long)r->col);
         return true;
       }
       if (!jrefill(r, err))
@@ -258,16 +207,17 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
     r->docno++;
     if (r->check_utf8) {
       const unsigned char *b = (const unsigned char *)r->buf + r->start;
-      size_t ok = utf8_valid_prefix(b, len);
+      size_t ok = fmt_utf8_valid_prefix(b, len);
       if (ok < len) {
         pos_at(r, ok, &line, &col);
-        return src_fail(err, "JsonInvalidEncoding",
-                        "Error occurred when deserializing source JSON file "
-                        "'%s'. Line %lld, column %lld (document %lld): "
-                        "unable to translate bytes [%02X] from the "
-                        "specified code page 'UTF-8' to Unicode.",
-                        r->name, (long long)line, (long long)col,
-                        (long long)r->docno, b[ok]);
+        return fmt_source_fail(
+            err, "JsonInvalidEncoding",
+            "Error occurred when deserializing source JSON file "
+            "'%s'. Line %lld, column %lld (document %lld): "
+            "unable to translate bytes [%02X] from the "
+            "specified code page 'UTF-8' to Unicode.",
+            r->name, (long long)line, (long long)col, (long long)r->docno,
+            b[ok]);
       }
     }
     r->doc = json_parse(r->buf + r->start, len, NULL, &perr);
@@ -275,21 +225,23 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
       line = r->line + (perr.loc.line > 1 ? perr.loc.line - 1 : 0);
       col = perr.loc.line > 1 ? perr.loc.col
                               : r->col + (perr.loc.col ? perr.loc.col - 1 : 0);
-      return src_fail(err, "JsonInvalidDataFormat",
-                      "Error occurred when deserializing source JSON file "
-                      "'%s'. Check if the data is in valid JSON object "
-                      "format. Line %lld, column %lld (document %lld): %s.",
-                      r->name, (long long)line, (long long)col,
-                      (long long)r->docno, perr.msg);
+      return fmt_source_fail(
+          err, "JsonInvalidDataFormat",
+          "Error occurred when deserializing source JSON file "
+          "'%s'. Check if the data is in valid JSON object "
+          "format. Line %lld, column %lld (document %lld): %s.",
+          r->name, (long long)line, (long long)col, (long long)r->docno,
+          perr.msg);
     }
     if (val_kind(r->doc) != VAL_OBJECT)
-      return src_fail(err, "JsonInvalidDataFormat",
-                      "Error occurred when deserializing source JSON file "
-                      "'%s'. Check if the data is in valid JSON object "
-                      "format. Line %lld, column %lld (document %lld): a "
-                      "JSON %s where an object is expected.",
-                      r->name, (long long)r->line, (long long)r->col,
-                      (long long)r->docno, val_kind_name(val_kind(r->doc)));
+      return fmt_source_fail(
+          err, "JsonInvalidDataFormat",
+          "Error occurred when deserializing source JSON file "
+          "'%s'. Check if the data is in valid JSON object "
+          "format. Line %lld, column %lld (document %lld): a "
+          "JSON %s where an object is expected.",
+          r->name, (long long)r->line, (long long)r->col, (long long)r->docno,
+          val_kind_name(val_kind(r->doc)));
     advance(r, len);
     r->scan = 0;
     break;
