@@ -22,7 +22,8 @@
 typedef enum VSeverity { VSEV_WARNING = 1, VSEV_ERROR = 2 } VSeverity;
 
 /* Rule identifiers; the order is the order of the table in validate.c
- * and of docs/validation.md.  Append only. */
+ * and of docs/validation.md (ascending codes).  Only the codes are
+ * stable: new rules go in code order, never renumber a code. */
 typedef enum VRuleId {
   VR_SYNTAX,                 /* ADF001 */
   VR_STRUCTURE,              /* ADF002 */
@@ -65,6 +66,10 @@ typedef enum VRuleId {
   VR_MISSING_DATAFLOW,       /* ADF053 */
   VR_TRIGGER_PIPELINE,       /* ADF054 */
   VR_EXECUTE_PARAMETER,      /* ADF055 */
+  VR_TRIGGER_PARAMETER,      /* ADF056 */
+  VR_DATASET_PARAMETER,      /* ADF057 */
+  VR_LINKED_PARAMETER,       /* ADF058 */
+  VR_UNKNOWN_REF_PARAMETER,  /* ADF059 */
   VR_PARALLEL_VARIABLE,      /* ADF060 */
   VR_INLINE_SECRET,          /* ADF061 */
   VR__COUNT

@@ -5,9 +5,12 @@
  * visited as activities of their own), compiles the ones holding an '@'
  * and checks what they reference: activity('X') must name an activity
  * that has finished when the expression runs, variables and parameters
- * must be declared, item() needs a ForEach, and so on.  Findings point at
- * the column of the fault inside the JSON string.
+ * must be declared, item() needs a ForEach, and so on.  Also the default
+ * values of parameters and variables (evaluated when a run starts) and
+ * the parameter values of triggers (with trigger()/triggerBody()).
+ * Findings point at the column of the fault inside the JSON string.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +27,10 @@ typedef enum StrRole {
   ROLE_SETVAR_VALUE /* SetVariable value: no self-reference */
 } StrRole;
 
+/* trigger()/triggerBody() calls remembered per string; more are left
+ * for the compiler to report as unknown functions. */
+#define TRIG_MAX 32
+
 typedef struct XWalk {
   VCtx *c; /* NULL for resources */
   const VOptions *opt;
@@ -34,13 +41,18 @@ typedef struct XWalk {
   unsigned roles;     /* bits of 1 << StrRole for the current string */
   const char *setvar; /* SetVariable target, for self-references */
   /* Resources: */
-  const char *accessor; /* "dataset" or "linkedService" */
+  const char *accessor; /* "dataset", "linkedService" or "trigger" */
   const Value *params;  /* declared parameters of the resource */
   const char *res_name;
   /* Current expression: */
   const Expr *e;
   const char *spath;
   const char *stext;
+  /* Triggers: offsets of the "item" written over trigger()/triggerBody()
+   * calls in the current string (see mask_trigger_calls). */
+  int trig_off[TRIG_MAX];
+  int trig_len[TRIG_MAX]; /* 7 or 11: the name as written */
+  int n_trig;
 } XWalk;
 
 static void xemit(XWalk *w, VRuleId rule, int off, const char *fmt, ...)
@@ -182,13 +194,93 @@ static bool in_foreach(const VCtx *c, int i)
   return false;
 }
 
+/* The factory's global parameter declarations are known: a factory
+ * definition with a "globalParameters" object, or an ARM export's
+ * globalparameters resource (the loader copies both into
+ * f->global_parameters).  No factory definition, one without
+ * "globalParameters", or globals given as a whole ARM parameter
+ * ("[parameters('x')]"): unknown, so references are not checked. */
 static bool factory_declares_globals(const Factory *f)
 {
   if (!f)
     return false;
-  for (size_t i = 0; i < f->n_resources; i++)
-    if (f->resources[i]->kind == RES_FACTORY)
+  if (f->global_parameters && val_object_len(f->global_parameters) > 0)
+    return true;
+  for (size_t i = 0; i < f->n_resources; i++) {
+    if (f->resources[i]->kind != RES_FACTORY)
+      continue;
+    const Value *props =
+        val_object_peek_ci(f->resources[i]->raw, "properties", 10);
+    const Value *gp =
+        props ? val_object_peek_ci(props, "globalParameters", 16) : NULL;
+    if (gp && val_kind(gp) == VAL_OBJECT)
       return true;
+  }
+  return false;
+}
+
+/* References in a trigger's parameter values: only trigger() and
+ * triggerBody() (masked as item(), see mask_trigger_calls) describe the
+ * trigger; no activity has run and no ForEach, variable, dataset or
+ * linked service exists when the values are computed.  pipeline() is
+ * not reported: whether the service resolves it there is not
+ * documented. */
+static void on_trigger_ref(XWalk *w, const ExprRef *r)
+{
+  const char *what = NULL;
+  switch (r->kind) {
+  case EXPR_REF_ITEM:
+    for (int i = 0; i < w->n_trig; i++)
+      if (w->trig_off[i] == r->off)
+        return;
+    xemit(w, VR_ITEM_SCOPE, r->off,
+          "item() is not available in trigger '%s' (no ForEach runs there)",
+          w->res_name);
+    return;
+  case EXPR_REF_ACTIVITY:
+    what = "activity";
+    break;
+  case EXPR_REF_VARIABLE:
+    what = "variables";
+    break;
+  case EXPR_REF_DATASET:
+    what = "dataset";
+    break;
+  case EXPR_REF_LINKED:
+    what = "linkedService";
+    break;
+  default:
+    return;
+  }
+  xemit(w, VR_ACCESSOR_SCOPE, r->off,
+        "%s() is not available in trigger '%s': its parameter values are "
+        "computed before the pipeline runs (use trigger() or triggerBody())",
+        what, w->res_name);
+}
+
+/* References in a default value: computed when the run starts, before
+ * any activity and outside any ForEach. */
+static bool on_default_ref(XWalk *w, const ExprRef *r)
+{
+  VCtx *c = w->c;
+  if (r->kind == EXPR_REF_ACTIVITY) {
+    if (v_find(c, r->name, r->name_len) < 0)
+      xemit(w, VR_ACTIVITY_MISSING, r->off,
+            "activity('%.*s') names no activity of this pipeline",
+            (int)r->name_len, r->name);
+    else
+      xemit(w, VR_NOT_UPSTREAM, r->off,
+            "a default value is computed when the run starts, before any "
+            "activity: activity('%.*s') has not run",
+            (int)r->name_len, r->name);
+    return true;
+  }
+  if (r->kind == EXPR_REF_ITEM) {
+    xemit(w, VR_ITEM_SCOPE, r->off,
+          "item() in a default value: defaults are computed when the run "
+          "starts, outside any ForEach");
+    return true;
+  }
   return false;
 }
 
@@ -196,6 +288,12 @@ static void on_ref(void *ud, const ExprRef *r)
 {
   XWalk *w = ud;
   VCtx *c = w->c;
+  if (!c && strcmp(w->accessor, "trigger") == 0) {
+    on_trigger_ref(w, r);
+    return;
+  }
+  if (c && w->act < 0 && on_default_ref(w, r))
+    return;
   if (!c) { /* a dataset or linked service */
     switch (r->kind) {
     case EXPR_REF_DATASET:
@@ -235,7 +333,7 @@ static void on_ref(void *ud, const ExprRef *r)
             "variables('%.*s'): the pipeline declares no variable '%.*s'",
             (int)r->name_len, r->name, (int)r->name_len, r->name);
     else if ((w->roles & (1u << ROLE_SETVAR_VALUE)) && w->setvar &&
-             strlen(w->setvar) == r->name_len &&
+             w->act >= 0 && strlen(w->setvar) == r->name_len &&
              strncmp(w->setvar, r->name, r->name_len) == 0)
       xemit(w, VR_SELF_REFERENCE, r->off,
             "SetVariable '%s' reads variable '%s' while setting it (use a "
@@ -443,6 +541,104 @@ static int error_offset(const char *s, size_t len, const Err *err)
   return 0;
 }
 
+/* ---- Trigger-scope functions ------------------------------------------
+ *
+ * trigger() and triggerBody() exist only in trigger definitions, so the
+ * expression compiler's function table (expr/) does not know them.  A
+ * trigger's string is compiled from a copy in which each call's name is
+ * overwritten, in place and at the same length, by spaces and "item":
+ * "@triggerBody().fileName" becomes "@       item().fileName".  The
+ * compiler then checks everything else (syntax, the other functions,
+ * arity: item() takes none, as trigger() does), every offset and column
+ * stays that of the original text, and the walk knows that an item() at
+ * a remembered offset is a trigger call. */
+
+static bool ident_char(char ch)
+{
+  return isalnum((unsigned char)ch) || ch == '_';
+}
+
+/* Masks the calls in the expression text buf[i..) (up to the '}' that
+ * closes an interpolation when 'interp'); returns the end. */
+static size_t mask_expr(XWalk *w, char *buf, size_t len, size_t i, bool interp)
+{
+  bool quoted = false;
+  for (; i < len; i++) {
+    char ch = buf[i];
+    if (quoted) {
+      quoted = ch != '\''; /* '' reopens at the next quote */
+      continue;
+    }
+    if (ch == '\'') {
+      quoted = true;
+      continue;
+    }
+    if (interp && ch == '}')
+      return i + 1;
+    if (!isalpha((unsigned char)ch) ||
+        (i > 0 && (ident_char(buf[i - 1]) || buf[i - 1] == '.')))
+      continue;
+    size_t j = i;
+    while (j < len && ident_char(buf[j]))
+      j++;
+    size_t n = j - i;
+    if (j < len && buf[j] == '(' &&
+        ((n == 7 && strncasecmp(buf + i, "trigger", 7) == 0) ||
+         (n == 11 && strncasecmp(buf + i, "triggerBody", 11) == 0)) &&
+        w->n_trig < TRIG_MAX) {
+      memset(buf + i, ' ', n - 4);
+      memcpy(buf + i + n - 4, "item", 4);
+      w->trig_len[w->n_trig] = (int)n;
+      w->trig_off[w->n_trig++] = (int)(i + n - 4);
+    }
+    i = j - 1;
+  }
+  return len;
+}
+
+/* Masks every trigger()/triggerBody() call in the expression parts of
+ * 'buf' (a copy of the string); literal text and quoted strings are left
+ * alone. */
+static void mask_trigger_calls(XWalk *w, char *buf, size_t len)
+{
+  w->n_trig = 0;
+  if (len > 1 && buf[0] == '@' && buf[1] != '@' && buf[1] != '{') {
+    mask_expr(w, buf, len, 1, false);
+    return;
+  }
+  for (size_t i = 0; i + 1 < len;) {
+    if (buf[i] == '@' && buf[i + 1] == '@')
+      i += 2;
+    else if (buf[i] == '@' && buf[i + 1] == '{')
+      i = mask_expr(w, buf, len, i + 2, true);
+    else
+      i++;
+  }
+}
+
+/* The compiler's message for a masked call names 'item': name the
+ * function as written instead.  Returns the offset to report (the
+ * start of the name as written). */
+static int unmask_message(const XWalk *w, const char *s, int off, Err *err)
+{
+  for (int i = 0; i < w->n_trig; i++) {
+    if (w->trig_off[i] != off)
+      continue;
+    int n = w->trig_len[i];
+    const char *at = strstr(err->msg, "'item'");
+    if (!at)
+      return off + 4 - n;
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "%.*s'%.*s'%s", (int)(at - err->msg), err->msg, n,
+              s + off + 4 - n, at + 6);
+    snprintf(err->msg, sizeof(err->msg), "%s", sb.s);
+    sb_fini(&sb);
+    return off + 4 - n; /* the name as written */
+  }
+  return off;
+}
+
 static void check_string(XWalk *w, const char *s, size_t len)
 {
   bool boolean = (w->roles & (1u << ROLE_BOOLEAN)) != 0;
@@ -459,7 +655,14 @@ static void check_string(XWalk *w, const char *s, size_t len)
     return;
   }
   Err err = ERR_INIT;
-  Expr *e = expr_compile(s, len, &err);
+  char *masked = NULL;
+  if (!w->c && strcmp(w->accessor, "trigger") == 0) {
+    masked = xmalloc(len + 1);
+    memcpy(masked, s, len);
+    masked[len] = '\0';
+    mask_trigger_calls(w, masked, len);
+  }
+  Expr *e = expr_compile(masked ? masked : s, len, &err);
   w->spath = w->path.s;
   w->stext = s;
   if (!e) {
@@ -467,10 +670,24 @@ static void check_string(XWalk *w, const char *s, size_t len)
                    : err.code == ERR_EXPR_ARITY          ? VR_ARITY
                    : err.code == ERR_EXPR_TOO_LONG       ? VR_EXPR_TOO_LONG
                                                          : VR_EXPR_SYNTAX;
-    /* Triggers' trigger()/triggerBody() live outside the function table. */
-    xemit(w, rule, error_offset(s, len, &err), "%s", err.msg);
+    int off = error_offset(masked ? masked : s, len, &err);
+    if (masked) {
+      off = unmask_message(w, s, off, &err);
+    } else if (rule == VR_UNKNOWN_FUNCTION &&
+               ((len - (size_t)off >= 8 &&
+                 strncasecmp(s + off, "trigger(", 8) == 0) ||
+                (len - (size_t)off >= 12 &&
+                 strncasecmp(s + off, "triggerBody(", 12) == 0))) {
+      size_t ml = strlen(err.msg);
+      snprintf(err.msg + ml, sizeof(err.msg) - ml,
+               " (trigger() and triggerBody() exist only in trigger "
+               "definitions: pass the value in as a pipeline parameter)");
+    }
+    free(masked);
+    xemit(w, rule, off, "%s", err.msg);
     return;
   }
+  free(masked);
   w->e = e;
   expr_walk(e, on_ref, w);
   if (boolean)
@@ -623,8 +840,43 @@ static void check_activity_strings(VCtx *c, int i)
   sb_fini(&w.path);
 }
 
+/* Default values of the pipeline's parameters and variables: computed
+ * when a run starts (a variable default "@{pipeline().parameters.x}"
+ * takes the run's parameter; a default naming an undeclared parameter
+ * fails at publish, ADF-SPEC 4), so their expressions are checked like
+ * any other, with activity() and item() unavailable. */
+static void check_defaults(VCtx *c, const char *what, const Value *decls)
+{
+  XWalk w;
+  memset(&w, 0, sizeof(w));
+  w.c = c;
+  w.opt = c->opt;
+  w.out = c->out;
+  w.src = c->src;
+  w.act = -1;
+  sb_init(&w.path);
+  size_t n = decls ? val_object_len(decls) : 0, klen, dlen;
+  for (size_t i = 0; i < n; i++) {
+    const char *name = val_object_key_peek(decls, i, &klen);
+    const Value *spec = val_object_value_peek(decls, i);
+    size_t m = val_kind(spec) == VAL_OBJECT ? val_object_len(spec) : 0;
+    for (size_t k = 0; k < m; k++) {
+      const char *dk = val_object_key_peek(spec, k, &dlen);
+      if (strcasecmp(dk, "defaultValue") != 0)
+        continue;
+      v_path_key(&w.path, c->p->base_path, what);
+      srcpath_key(&w.path, name, klen);
+      srcpath_key(&w.path, dk, dlen);
+      walk_value(&w, val_object_value_peek(spec, k), 1);
+    }
+  }
+  sb_fini(&w.path);
+}
+
 void v_check_expressions(VCtx *c)
 {
+  check_defaults(c, "parameters", c->p->parameters);
+  check_defaults(c, "variables", c->p->variables);
   for (size_t i = 0; i < c->n_acts; i++) {
     bool off = false;
     for (int k = (int)i; k >= 0 && !off; k = c->acts[k].parent)
@@ -637,7 +889,8 @@ void v_check_expressions(VCtx *c)
 void v_check_resource_expressions(const VOptions *opt, FindingList *out,
                                   VSrc *src, const Resource *r)
 {
-  if (r->kind != RES_DATASET && r->kind != RES_LINKED_SERVICE)
+  if (r->kind != RES_DATASET && r->kind != RES_LINKED_SERVICE &&
+      r->kind != RES_TRIGGER)
     return;
   const Value *props = val_object_peek_ci(r->raw, "properties", 10);
   const char *prefix = props ? "properties" : "";
@@ -651,14 +904,20 @@ void v_check_resource_expressions(const VOptions *opt, FindingList *out,
   w.out = out;
   w.src = src;
   w.act = -1;
-  w.accessor = r->kind == RES_DATASET ? "dataset" : "linkedService";
+  w.accessor = r->kind == RES_DATASET          ? "dataset"
+               : r->kind == RES_LINKED_SERVICE ? "linkedService"
+                                               : "trigger";
   w.params = val_object_peek_ci(props, "parameters", 10);
   w.res_name = r->name;
   sb_init(&w.path);
   size_t n = val_object_len(props), klen;
   for (size_t m = 0; m < n; m++) {
     const char *k = val_object_key_peek(props, m, &klen);
-    if (strcmp(k, "typeProperties") != 0 && strcmp(k, "linkedServiceName") != 0)
+    /* a trigger's expressions are the parameter values it passes */
+    if (r->kind == RES_TRIGGER
+            ? strcmp(k, "pipelines") != 0 && strcmp(k, "pipeline") != 0
+            : strcmp(k, "typeProperties") != 0 &&
+                  strcmp(k, "linkedServiceName") != 0)
       continue;
     sb_reset(&w.path);
     sb_puts(&w.path, prefix);

@@ -117,10 +117,12 @@ void v_check_resource(const VOptions *opt, FindingList *out, VSrc *src,
 
 /* ---- validate_expr.c ---------------------------------------------------- */
 
-/* Every string of every activity: compile, then check references. */
+/* Every string of every activity and every parameter and variable
+ * default: compile, then check references. */
 void v_check_expressions(VCtx *c);
-/* Expressions of a dataset or linked service ('params' = its declared
- * parameters, may be NULL; 'accessor' "dataset" or "linkedService"). */
+/* Expressions of a dataset or linked service (dataset()/linkedService()
+ * against its declared parameters) or of a trigger's parameter values
+ * (trigger()/triggerBody() allowed, pipeline accessors not). */
 void v_check_resource_expressions(const VOptions *opt, FindingList *out,
                                   VSrc *src, const Resource *r);
 

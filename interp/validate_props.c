@@ -8,6 +8,7 @@
  * defaults.  Per resource: inline secrets and references.  Inactive
  * activities are skipped (ADF-SPEC 2.2: they are not validated).
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -538,6 +539,9 @@ typedef struct RefWalk {
   const Factory *f;
   StrBuf path;
   bool skip_nested; /* don't enter nested activity lists */
+  bool params;      /* check the parameters dataset and linked service
+                       references pass (not in data flows, whose dataset
+                       parameters come from ExecuteDataFlow) */
 } RefWalk;
 
 static const struct {
@@ -572,6 +576,92 @@ static bool factory_has_kind(const Factory *f, ResKind kind)
   return false;
 }
 
+/* Declared parameters of dataset or linked service 'r' ({name: spec}),
+ * or NULL when it declares none. */
+static const Value *resource_params(const Resource *r)
+{
+  const Value *props = member_ci(r->raw, "properties", NULL);
+  const Value *ps = member_ci(props ? props : r->raw, "parameters", NULL);
+  return ps && val_kind(ps) == VAL_OBJECT ? ps : NULL;
+}
+
+/* True when the definition of 'r' reads its parameter 'name' with
+ * dataset().name / linkedService().name (also ?. and ['name'] forms). */
+static bool resource_uses_param(const Resource *r, const char *name)
+{
+  const char *acc = r->kind == RES_DATASET ? "dataset()" : "linkedservice()";
+  size_t al = strlen(acc), nl = strlen(name);
+  char *js = val_to_json_str(r->raw);
+  bool used = false;
+  for (const char *p = js; *p && !used; p++) {
+    if (strncasecmp(p, acc, al) != 0)
+      continue;
+    const char *q = p + al;
+    if (*q == '?')
+      q++;
+    if (*q == '.')
+      q++;
+    else if (q[0] == '[' && q[1] == '\'')
+      q += 2;
+    else
+      continue;
+    used = strncasecmp(q, name, nl) == 0 &&
+           !(isalnum((unsigned char)q[nl]) || q[nl] == '_');
+  }
+  free(js);
+  return used;
+}
+
+/* The parameters a reference 'ref' (at w->path) passes to dataset or
+ * linked service 'r': every declared parameter without a default that
+ * the definition reads must be passed, as reading it fails otherwise
+ * (ADF057/ADF058); every key passed should be declared (ADF059). */
+static void check_ref_params(RefWalk *w, const Value *ref, const Resource *r)
+{
+  bool ds = r->kind == RES_DATASET;
+  VRuleId rule = ds ? VR_DATASET_PARAMETER : VR_LINKED_PARAMETER;
+  const char *words = ds ? "dataset" : "linked service";
+  const Value *decl = resource_params(r);
+  const char *pk = "parameters";
+  const Value *passed = member_ci(ref, "parameters", &pk);
+  if (passed && val_kind(passed) != VAL_OBJECT)
+    return; /* an ARM expression or the like: not checkable */
+  size_t base = w->path.len, klen;
+  size_t n = passed ? val_object_len(passed) : 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *k = val_object_key_peek(passed, i, &klen);
+    if (decl && val_object_peek_ci(decl, k, klen))
+      continue;
+    srcpath_key(&w->path, pk, strlen(pk));
+    srcpath_key(&w->path, k, klen);
+    v_emit_src(w->opt, w->out, w->src, VR_UNKNOWN_REF_PARAMETER, w->path.s, -1,
+               NULL,
+               "parameter '%s' is passed to %s '%s', which does not declare "
+               "it (the value is ignored)",
+               k, words, r->name);
+    w->path.len = base;
+    w->path.s[base] = '\0';
+  }
+  size_t nd = decl ? val_object_len(decl) : 0;
+  for (size_t i = 0; i < nd; i++) {
+    const char *k = val_object_key_peek(decl, i, &klen);
+    const Value *spec = val_object_value_peek(decl, i);
+    if (member_ci(spec, "defaultValue", NULL) ||
+        (passed && val_object_peek_ci(passed, k, klen)) ||
+        !resource_uses_param(r, k))
+      continue;
+    const char *rk = "referenceName";
+    member_ci(ref, "referenceName", &rk);
+    srcpath_key(&w->path, rk, strlen(rk));
+    v_emit_src(w->opt, w->out, w->src, rule, w->path.s, -1, NULL,
+               "%s '%s' needs a value for parameter '%s' (declared without "
+               "a default), but this reference does not pass it",
+               words, r->name, k);
+    w->path.len = base;
+    w->path.s[base] = '\0';
+  }
+}
+
 static void ref_walk(RefWalk *w, const Value *v)
 {
   size_t base = w->path.len;
@@ -595,9 +685,15 @@ static void ref_walk(RefWalk *w, const Value *v)
         continue;
       const char *name = val_str(rn);
       if (!*name || name[0] == '[' || name[0] == '@' ||
-          !factory_has_kind(w->f, ref_kinds[i].kind) ||
-          factory_has(w->f, ref_kinds[i].kind, name))
+          !factory_has_kind(w->f, ref_kinds[i].kind))
         break;
+      if (factory_has(w->f, ref_kinds[i].kind, name)) {
+        if (w->params && (ref_kinds[i].kind == RES_DATASET ||
+                          ref_kinds[i].kind == RES_LINKED_SERVICE))
+          check_ref_params(w, v,
+                           factory_resource(w->f, ref_kinds[i].kind, name));
+        break;
+      }
       srcpath_key(&w->path, rk, strlen(rk));
       v_emit_src(w->opt, w->out, w->src, ref_kinds[i].rule, w->path.s, -1, NULL,
                  "%s '%s' is not defined in the factory", ref_kinds[i].words,
@@ -624,9 +720,9 @@ static void ref_walk(RefWalk *w, const Value *v)
 
 static void check_refs(const VOptions *opt, FindingList *out, VSrc *src,
                        const Factory *f, const Value *v, const char *path,
-                       bool skip_nested)
+                       bool skip_nested, bool params)
 {
-  RefWalk w = {opt, out, src, f, {0}, skip_nested};
+  RefWalk w = {opt, out, src, f, {0}, skip_nested, params};
   sb_init(&w.path);
   sb_puts(&w.path, path);
   ref_walk(&w, v);
@@ -734,7 +830,8 @@ void v_check_props(VCtx *c)
         type_is(a, "Validation"))
       check_container_timeouts(c, a);
     if (c->factory)
-      check_refs(c->opt, c->out, c->src, c->factory, a->raw, a->path, true);
+      check_refs(c->opt, c->out, c->src, c->factory, a->raw, a->path, true,
+                 true);
   }
 }
 
@@ -809,6 +906,51 @@ static void secret_walk(const VOptions *opt, FindingList *out, VSrc *src,
   }
 }
 
+/* One pipeline a trigger starts ({pipelineReference, parameters} at
+ * 'path'): the pipeline exists (ADF054) and declares every parameter
+ * passed (ADF056). */
+static void check_trigger_run(const VOptions *opt, FindingList *out, VSrc *src,
+                              const Resource *r, const Factory *f,
+                              const Value *run, const char *path)
+{
+  const char *refk = "pipelineReference", *rnk = "referenceName";
+  const Value *ref = member_ci(run, "pipelineReference", &refk);
+  const Value *rn = member_ci(ref, "referenceName", &rnk);
+  if (!rn || val_kind(rn) != VAL_STRING || val_str(rn)[0] == '[' ||
+      f->n_pipelines == 0)
+    return;
+  StrBuf sb;
+  sb_init(&sb);
+  const Pipeline *p = factory_pipeline(f, val_str(rn));
+  if (!p) {
+    v_path_key(&sb, path, refk);
+    srcpath_key(&sb, rnk, strlen(rnk));
+    v_emit_src(opt, out, src, VR_TRIGGER_PIPELINE, sb.s, -1, NULL,
+               "trigger '%s' starts pipeline '%s', which is not defined in "
+               "the factory",
+               r->name, val_str(rn));
+    sb_fini(&sb);
+    return;
+  }
+  const char *pk = "parameters";
+  const Value *passed = member_ci(run, "parameters", &pk);
+  size_t n = passed && val_kind(passed) == VAL_OBJECT ? val_object_len(passed)
+                                                      : 0,
+         klen;
+  for (size_t i = 0; i < n; i++) {
+    const char *k = val_object_key_peek(passed, i, &klen);
+    if (val_object_peek_ci(p->parameters, k, klen))
+      continue;
+    v_path_key(&sb, path, pk);
+    srcpath_key(&sb, k, klen);
+    v_emit_src(opt, out, src, VR_TRIGGER_PARAMETER, sb.s, -1, NULL,
+               "trigger '%s' passes parameter '%s' to pipeline '%s', which "
+               "does not declare it",
+               r->name, k, p->name);
+  }
+  sb_fini(&sb);
+}
+
 void v_check_resource(const VOptions *opt, FindingList *out, VSrc *src,
                       const Resource *r, const Factory *factory)
 {
@@ -829,31 +971,32 @@ void v_check_resource(const VOptions *opt, FindingList *out, VSrc *src,
   if (!factory)
     return;
   if (r->kind == RES_TRIGGER) {
+    /* "pipelines": [{pipelineReference, parameters}], or one "pipeline"
+     * object (tumbling window triggers) */
     const char *pk = "pipelines";
     const Value *pls = member_ci(props, "pipelines", &pk);
-    StrBuf sb;
-    sb_init(&sb);
-    for (size_t i = 0;
-         pls && val_kind(pls) == VAL_ARRAY && i < val_array_len(pls); i++) {
-      const Value *ref =
-          member_ci(val_array_peek(pls, i), "pipelineReference", NULL);
-      const Value *rn = member_ci(ref, "referenceName", NULL);
-      if (!rn || val_kind(rn) != VAL_STRING || val_str(rn)[0] == '[' ||
-          factory_pipeline(factory, val_str(rn)))
-        continue;
+    if (pls && val_kind(pls) == VAL_ARRAY) {
+      for (size_t i = 0; i < val_array_len(pls); i++) {
+        StrBuf sb;
+        sb_init(&sb);
+        v_path_key(&sb, prefix, pk);
+        srcpath_index(&sb, i);
+        check_trigger_run(opt, out, src, r, factory, val_array_peek(pls, i),
+                          sb.s);
+        sb_fini(&sb);
+      }
+    } else if ((pls = member_ci(props, "pipeline", &pk)) != NULL &&
+               val_kind(pls) == VAL_OBJECT) {
+      StrBuf sb;
+      sb_init(&sb);
       v_path_key(&sb, prefix, pk);
-      srcpath_index(&sb, i);
-      srcpath_key(&sb, "pipelineReference", 17);
-      srcpath_key(&sb, "referenceName", 13);
-      v_emit_src(opt, out, src, VR_TRIGGER_PIPELINE, sb.s, -1, NULL,
-                 "trigger '%s' starts pipeline '%s', which is not defined in "
-                 "the factory",
-                 r->name, val_str(rn));
+      check_trigger_run(opt, out, src, r, factory, pls, sb.s);
+      sb_fini(&sb);
     }
-    sb_fini(&sb);
     return;
   }
   if (r->kind == RES_DATASET || r->kind == RES_LINKED_SERVICE ||
       r->kind == RES_DATAFLOW)
-    check_refs(opt, out, src, factory, props, prefix, false);
+    check_refs(opt, out, src, factory, props, prefix, false,
+               r->kind != RES_DATAFLOW);
 }

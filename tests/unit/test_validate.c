@@ -4,8 +4,10 @@
  * Every tests/validate/ADFnnn-*.json example must produce findings of its
  * own rule and nothing else; a few findings are checked to the exact
  * line:col (expression columns included, with JSON escapes before the
- * fault); the reference rules run on tests/validate/factory-refs; the
- * output formats and the command's exit codes are checked last.
+ * fault); the reference rules run on tests/validate/factory-refs, the
+ * parameter rules on tests/validate/factory-params (and trigger
+ * expressions, ARM global parameters); the output formats and the
+ * command's exit codes are checked last.
  */
 #define _GNU_SOURCE 1
 #include <dirent.h>
@@ -256,6 +258,54 @@ static void test_refs(bool seen[VR__COUNT])
   findings_fini(&fl);
 }
 
+/* Parameters passed to datasets, linked services and by triggers
+ * (ADF056-ADF059), global parameters declared by the factory file, and
+ * trigger expressions, on tests/validate/factory-params. */
+static void test_params(bool seen[VR__COUNT])
+{
+  static const struct {
+    const char *code;
+    size_t n;
+  } want[] = {{"ADF056", 1},
+              {"ADF057", 1},
+              {"ADF058", 1},
+              {"ADF059", 2},
+              {"ADF027", 1}};
+  FindingList fl;
+  validate_one("tests/validate/factory-params", VREF_AUTO, &fl);
+  size_t total = 0;
+  for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    const VRule *r = validate_rule_find(want[i].code);
+    size_t n = 0;
+    for (size_t k = 0; k < fl.n; k++)
+      n += fl.v[k].rule == r->id;
+    CHECK(n == want[i].n, "factory-params: %zu %s, want %zu", n, want[i].code,
+          want[i].n);
+    total += n;
+    if (n)
+      seen[r->id] = true;
+  }
+  CHECK(fl.n == total, "factory-params: %zu findings, want %zu", fl.n, total);
+  const Finding *f = find_rule(&fl, "ADF056");
+  CHECK(f && f->line == 14 && f->col == 32 &&
+            strcmp(f->path, "properties.pipelines[0].parameters.runDate") == 0,
+        "ADF056 at %d:%d %s", f ? f->line : 0, f ? f->col : 0,
+        f ? f->path : "");
+  findings_fini(&fl);
+  /* without the factory, nothing of it can be checked */
+  validate_one("tests/validate/factory-params/pipeline/pl_load.json", VREF_OFF,
+               &fl);
+  CHECK(fl.n == 0, "pl_load --no-refs: %zu findings", fl.n);
+  findings_fini(&fl);
+  /* trigger(): arity against the name as written */
+  expect_at("tests/validate/ADF022-trigger-arity.json", "ADF022", 13, 49,
+            "properties.pipelines[0].parameters.runDate");
+  validate_one("tests/validate/ADF022-trigger-arity.json", VREF_OFF, &fl);
+  CHECK(fl.n == 1 && strstr(fl.v[0].msg, "'trigger' expects no parameters"),
+        "trigger arity message: %s", fl.n ? fl.v[0].msg : "");
+  findings_fini(&fl);
+}
+
 /* ARM exports: top-level and nested (inside the factory resource)
  * pipelines both get whole-file positions and paths. */
 static void test_arm(void)
@@ -275,6 +325,17 @@ static void test_arm(void)
             strncmp(f->path, "resources[1].resources[0].properties.", 37) == 0,
         "arm ADF052 at %d:%d %s", f ? f->line : 0, f ? f->col : 0,
         f ? f->path : "");
+  findings_fini(&fl);
+  /* globals from a globalparameters resource are checked; globals given
+   * as one ARM parameter, or a factory without any, are not */
+  validate_one("tests/validate/arm/arm-globals.json", VREF_AUTO, &fl);
+  f = find_rule(&fl, "ADF027");
+  CHECK(fl.n == 1 && f && f->line == 17 && f->col == 104,
+        "arm-globals: %zu findings, ADF027 at %d:%d", fl.n, f ? f->line : 0,
+        f ? f->col : 0);
+  findings_fini(&fl);
+  validate_one("tests/validate/arm/arm-globals-param.json", VREF_AUTO, &fl);
+  CHECK(fl.n == 0, "arm-globals-param: %zu findings", fl.n);
   findings_fini(&fl);
 }
 
@@ -452,6 +513,7 @@ int main(void)
   test_yaml();
   test_syntax_and_folders(seen);
   test_refs(seen);
+  test_params(seen);
   test_arm();
   test_tables(seen);
   test_formats();

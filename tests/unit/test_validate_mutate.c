@@ -5,7 +5,9 @@
  * at a time in memory (a dependsOn to a missing activity, a cycle, a
  * duplicate name, a misspelt function, a wrong arity, an undeclared
  * variable or parameter, a reference to an activity that is not
- * upstream, a bad policy, too many Switch cases, batchCount 51...) and
+ * upstream, a bad policy, too many Switch cases, batchCount 51, a bad
+ * variable default, a dataset parameter not passed or misspelt against
+ * a one-dataset mutation factory...) and
  * checks that the validator reports it with the right rule (one more
  * finding of that rule than the unmodified pipeline has).  Skips when the
  * corpus is absent.
@@ -18,7 +20,9 @@
 
 #include "../check.h"
 #include "expr/json.h"
+#include "expr/strbuf.h"
 #include "interp/load.h"
+#include "interp/load_extra.h"
 #include "interp/validate.h"
 
 #define MAX_PIPELINES 60
@@ -297,6 +301,53 @@ static Value *m_item_scope(const Value *doc)
   return with_expr(doc, 0, "@string(item())");
 }
 
+/* doc with one more variable declared (spec consumed). */
+static Value *with_variable(const Value *doc, const char *name, Value *spec)
+{
+  const Value *props = val_object_peek(doc, "properties");
+  const Value *vars = val_object_peek(props, "variables");
+  Value *nv =
+      vars && val_kind(vars) == VAL_OBJECT ? val_copy(vars) : val_object_new();
+  val_object_set_take(nv, name, strlen(name), spec);
+  return with_key(doc, "properties", with_key(props, "variables", nv));
+}
+
+static Value *m_variable_default(const Value *doc)
+{
+  return with_variable(
+      doc, "mut_var",
+      parse("{\"type\": \"String\", \"defaultValue\": "
+            "\"@{pipeline().parameters.no_such_param_mut}\"}"));
+}
+
+static Value *m_default_activity(const Value *doc)
+{
+  Value *spec = parse("{\"type\": \"String\"}");
+  char buf[512];
+  snprintf(buf, sizeof(buf), "@{activity('%s').output}", act_name(doc, 0));
+  Value *s2 = with_key(spec, "defaultValue", val_cstr(buf));
+  val_unref(spec);
+  return with_variable(doc, "mut_var", s2);
+}
+
+/* Activity 0 reads dataset mut_ds (of the mutation factory), which needs
+ * its parameter 'folder', without passing it. */
+static Value *m_dataset_param(const Value *doc)
+{
+  return with_act_key(doc, 0, "inputs",
+                      parse("[{\"referenceName\": \"mut_ds\", \"type\": "
+                            "\"DatasetReference\"}]"));
+}
+
+static Value *m_dataset_extra(const Value *doc)
+{
+  return with_act_key(
+      doc, 0, "inputs",
+      parse("[{\"referenceName\": \"mut_ds\", \"type\": "
+            "\"DatasetReference\", \"parameters\": {\"folder\": \"x\", "
+            "\"fodler\": \"y\"}}]"));
+}
+
 /* clang-format off */
 static const struct {
   const char *name;
@@ -327,9 +378,39 @@ static const struct {
   {"non-boolean If",                  m_not_boolean,      "ADF030"},
   {"missing required property",       m_required,         "ADF004"},
   {"item() outside ForEach",          m_item_scope,       "ADF032"},
+  {"undeclared param in var default", m_variable_default, "ADF027"},
+  {"activity() in a variable default", m_default_activity, "ADF025"},
+  {"dataset parameter not passed",    m_dataset_param,    "ADF057"},
+  {"undeclared dataset parameter",    m_dataset_extra,    "ADF059"},
 };
 /* clang-format on */
 #define N_MUT (sizeof(mutations) / sizeof(mutations[0]))
+
+/* A factory holding one dataset, mut_ds, that reads its parameter
+ * 'folder' (no default): the reference rules need the definitions. */
+static Factory *mutation_factory(void)
+{
+  Factory *f = xcalloc(1, sizeof(*f));
+  f->global_parameters = val_object_new();
+  Err err = ERR_INIT;
+  Resource *r = load_resource_value(
+      parse("{\"name\": \"mut_ds\", \"properties\": {\"type\": "
+            "\"Binary\", \"parameters\": {\"folder\": {\"type\": "
+            "\"String\"}}, \"typeProperties\": {\"location\": {\"type\": "
+            "\"AzureBlobStorageLocation\", \"folderPath\": "
+            "\"@dataset().folder\"}}}}"),
+      NULL, RES_DATASET, "mut_ds.json", &err);
+  if (!r) {
+    fprintf(stderr, "mutation factory: %s\n", err.msg);
+    abort();
+  }
+  f->resources = xmalloc(sizeof(*f->resources));
+  f->resources[0] = r;
+  f->n_resources = 1;
+  return f;
+}
+
+static Factory *mut_factory;
 
 static size_t count_rule(const Value *doc, const char *file, VRuleId id)
 {
@@ -338,7 +419,7 @@ static size_t count_rule(const Value *doc, const char *file, VRuleId id)
   opt.refs = VREF_OFF;
   FindingList fl;
   findings_init(&fl);
-  validate_document(doc, NULL, file, NULL, &opt, &fl);
+  validate_document(doc, NULL, file, mut_factory, &opt, &fl);
   size_t n = 0;
   for (size_t i = 0; i < fl.n; i++)
     if (fl.v[i].rule == id)
@@ -376,6 +457,7 @@ int main(void)
     printf("skipped: no corpus at %s\n", corpus);
     return CHECK_DONE();
   }
+  mut_factory = mutation_factory();
   FILE *fp = fopen(manifest, "r");
   char *line = NULL;
   size_t cap = 0, used = 0;
@@ -415,6 +497,7 @@ int main(void)
   }
   free(line);
   fclose(fp);
+  factory_free(mut_factory);
   CHECK(used >= 20, "only %zu usable corpus pipelines", used);
   printf("mutations: %zu pipelines x %zu fault classes\n", used, (size_t)N_MUT);
   for (size_t m = 0; m < N_MUT; m++)
