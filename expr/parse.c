@@ -477,13 +477,14 @@ static Node *parse_call(Parser *P)
       }
       break;
     }
-    if (P->tok.kind != TK_RPAREN) {
-      int line, col;
-      expr_line_col(P->src, n->off, &line, &col);
-      syntax_at(P, P->tok.off, P->tok.len,
-                "expected ')' to close '%.*s(' opened at %d:%d",
-                (int)n->name_len, n->name, line, col);
-    }
+  }
+  /* Also when the text ends right after '(': "@utcNow(" is unclosed. */
+  if (P->tok.kind != TK_RPAREN) {
+    int line, col;
+    expr_line_col(P->src, n->off, &line, &col);
+    syntax_at(P, P->tok.off, P->tok.len,
+              "expected ')' to close '%.*s(' opened at %d:%d",
+              (int)n->name_len, n->name, line, col);
   }
   n->len = (uint32_t)(P->tok.off + 1 - n->off);
   advance(P);
