@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "expr/eval.h"
 #include "expr/json.h"
 #include "expr/strbuf.h"
 
@@ -514,6 +515,76 @@ static void sys_set(Value *o, const char *k, Value *v)
   val_object_set_take(o, k, strlen(k), v);
 }
 
+/* ---- Variable defaults that are templates ------------------------- */
+
+static const Value *dv_variable(void *ud, const char *name, size_t len)
+{
+  return run_var_get(ud, name, len);
+}
+
+static int64_t dv_now(void *ud)
+{
+  PipelineRun *r = ud;
+  return clk_now(engine_clock(r->eng));
+}
+
+static uint64_t dv_random(void *ud)
+{
+  PipelineRun *r = ud;
+  return engine_random(r->eng);
+}
+
+/* The service evaluates templates in variable defaults when the run
+ * starts ("@{pipeline().parameters.eventEndTime}", azure-docs #56025), in
+ * declaration order, so a default may read parameters, system variables
+ * and the variables declared before it.  The result must fit the
+ * variable's type. */
+static bool var_templates(PipelineRun *r, Err *err)
+{
+  const Pipeline *pl = r->pl;
+  EvalEnv env = {0};
+  size_t i;
+
+  env.ud = r;
+  env.pipeline = r->sys;
+  env.variable = dv_variable;
+  env.now_ticks = dv_now;
+  env.random = dv_random;
+  for (i = 0; i < r->n_vars; i++) {
+    const Value *d = val_object_value_peek(pl->variables, i);
+    const Value *dv =
+        val_kind(d) == VAL_OBJECT ? val_object_peek_ci(d, "defaultValue", 12)
+                                  : NULL;
+    Variable *var = &r->vars[i];
+    Value *x, *y;
+    if (!dv || val_kind(dv) != VAL_STRING ||
+        !memchr(val_str(dv), '@', val_strlen(dv)))
+      continue;
+    x = expr_eval_string(val_str(dv), val_strlen(dv), &env, err);
+    if (!x) {
+      err_set_path(err, "defaultValue");
+      err_set_target(err, var->name);
+      return false;
+    }
+    y = param_convert(var->name, pl->name, var->type, x, false, err);
+    if (!y) {
+      err_clear(err);
+      err_set(err, ERR_VARIABLE_TYPE, NULL,
+              "The variable '%s' of type '%s' cannot be initialized or "
+              "updated with value of type '%s'. The variable only "
+              "supports values of types '%s'.",
+              var->name, run_var_type_name(var->type),
+              val_kind_name(val_kind(x)), run_var_type_name(var->type));
+      val_unref(x);
+      return false;
+    }
+    val_unref(x);
+    val_unref(var->val);
+    var->val = y;
+  }
+  return true;
+}
+
 PipelineRun *run_new(Engine *eng, const Pipeline *pl, const Factory *f,
                      const RunArgs *args, PipelineRun *parent, ActRun *caller,
                      Err *err)
@@ -636,6 +707,9 @@ PipelineRun *run_new(Engine *eng, const Pipeline *pl, const Factory *f,
       run_parse_type(type_of_decl(d), &t);
       var->name = xstrdup(k);
       var->type = t;
+      if (dv && val_kind(dv) == VAL_STRING &&
+          memchr(val_str(dv), '@', val_strlen(dv)))
+        dv = NULL; /* a template: evaluated once pipeline() exists */
       if (dv && val_kind(dv) != VAL_NULL) {
         Value *x = param_convert(k, pl->name, t, dv, false, err);
         if (!x) {
@@ -704,6 +778,8 @@ PipelineRun *run_new(Engine *eng, const Pipeline *pl, const Factory *f,
           parent ? val_cstr(parent->run_id) : val_null());
   sys_set(r->sys, "parameters", val_ref(r->params));
   sys_set(r->sys, "globalParameters", val_ref(r->globals));
+  if (!var_templates(r, err))
+    goto fail;
   return r;
 fail:
   run_free(r);
