@@ -13,3 +13,9 @@ add_test(NAME live_view
   COMMAND sh ${PROJECT_SOURCE_DIR}/tests/live_view.sh $<TARGET_FILE:adfrun>)
 set_tests_properties(live_view PROPERTIES WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
   LABELS script)
+
+# Ctrl-C: a real SIGINT to a running adfrun (tests/sigint.sh).
+add_test(NAME sigint
+  COMMAND sh ${PROJECT_SOURCE_DIR}/tests/sigint.sh $<TARGET_FILE:adfrun>)
+set_tests_properties(sigint PROPERTIES WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+  LABELS script)
