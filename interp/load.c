@@ -22,6 +22,7 @@
 
 #include "expr/json.h"
 #include "interp/load_extra.h"
+#include "interp/load_int.h"
 
 /* Safety cap on activities per document: ADF allows 120, a hostile YAML
  * file with nested aliases could ask for billions. */
@@ -67,14 +68,9 @@ static void copy_path(SrcLoc *loc, const char *path)
   loc->path[n] = '\0';
 }
 
-/* Records ERR_DEF_STRUCTURE at 'path' of 'file', with line:col from
- * 'locs' (nearest recorded ancestor).  Always returns false. */
-static bool struct_err(Err *err, const char *file, const SrcMap *locs,
-                       const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static bool struct_err(Err *err, const char *file, const SrcMap *locs,
-                       const char *path, const char *fmt, ...)
+/* line:col come from 'locs' (the nearest recorded ancestor). */
+bool load_struct_err(Err *err, const char *file, const SrcMap *locs,
+                     const char *path, const char *fmt, ...)
 {
   SrcLoc loc = {.off = -1};
   char msg[sizeof(err->msg)];
@@ -92,7 +88,7 @@ static bool struct_err(Err *err, const char *file, const SrcMap *locs,
   return err_set(err, ERR_DEF_STRUCTURE, &loc, "%s", msg);
 }
 
-static bool io_err(Err *err, const char *path, const char *what, int e)
+bool load_io_err(Err *err, const char *path, const char *what, int e)
 {
   SrcLoc loc = {.off = -1};
   loc.file = load_intern_path(path);
@@ -144,16 +140,16 @@ char *load_file_utf8(const char *path, size_t *len, Err *err)
   struct stat st;
   int fd = open(path, O_RDONLY);
   if (fd < 0) {
-    io_err(err, path, "cannot open", errno);
+    load_io_err(err, path, "cannot open", errno);
     return NULL;
   }
   if (fstat(fd, &st) != 0) {
-    io_err(err, path, "cannot stat", errno);
+    load_io_err(err, path, "cannot stat", errno);
     close(fd);
     return NULL;
   }
   if (S_ISDIR(st.st_mode)) {
-    io_err(err, path, "cannot read", EISDIR);
+    load_io_err(err, path, "cannot read", EISDIR);
     close(fd);
     return NULL;
   }
@@ -168,7 +164,7 @@ char *load_file_utf8(const char *path, size_t *len, Err *err)
     if (got < 0) {
       if (errno == EINTR)
         continue;
-      io_err(err, path, "cannot read", errno);
+      load_io_err(err, path, "cannot read", errno);
       free(buf);
       close(fd);
       return NULL;
@@ -214,30 +210,30 @@ char *load_file_utf8(const char *path, size_t *len, Err *err)
 
 /* ---- Documents ----------------------------------------------------------- */
 
-static const char *base_name(const char *path)
+const char *load_base_name(const char *path)
 {
   const char *s = strrchr(path, '/');
   return s ? s + 1 : path;
 }
 
-static bool has_ext(const char *path, const char *ext)
+bool load_has_ext(const char *path, const char *ext)
 {
-  const char *b = base_name(path), *dot = strrchr(b, '.');
+  const char *b = load_base_name(path), *dot = strrchr(b, '.');
   return dot && strcasecmp(dot + 1, ext) == 0;
 }
 
-static bool is_yaml_name(const char *path)
+bool load_is_yaml_name(const char *path)
 {
-  return has_ext(path, "yaml") || has_ext(path, "yml");
+  return load_has_ext(path, "yaml") || load_has_ext(path, "yml");
 }
 
 /* Parses 'text' as the format 'path' names (sniffing the first character
  * when the extension is neither .json nor .yaml/.yml). */
-static Value *parse_text(const char *path, const char *text, size_t len,
-                         SrcMap *locs, Err *err)
+Value *load_parse_text(const char *path, const char *text, size_t len,
+                       SrcMap *locs, Err *err)
 {
-  bool yaml = is_yaml_name(path);
-  if (!yaml && !has_ext(path, "json")) {
+  bool yaml = load_is_yaml_name(path);
+  if (!yaml && !load_has_ext(path, "json")) {
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
                        text[i] == '\n'))
@@ -257,7 +253,7 @@ Value *load_document(const char *path, SrcMap *locs, Err *err)
   char *text = load_file_utf8(path, &len, err);
   if (!text)
     return NULL;
-  Value *v = parse_text(path, text, len, locs, err);
+  Value *v = load_parse_text(path, text, len, locs, err);
   free(text);
   return v;
 }
@@ -267,8 +263,8 @@ Value *load_document(const char *path, SrcMap *locs, Err *err)
 /* Member 'key' of 'obj': an exact match, else the first one equal
  * ignoring case (ADF's deserializer is case-insensitive).  '*out_key'
  * gets the key as written, for paths. */
-static const Value *member(const Value *obj, const char *key,
-                           const char **out_key, size_t *out_klen)
+const Value *load_member(const Value *obj, const char *key,
+                         const char **out_key, size_t *out_klen)
 {
   size_t n, klen, want = strlen(key), ci = (size_t)-1;
   if (!obj || val_kind(obj) != VAL_OBJECT)
@@ -292,9 +288,9 @@ static const Value *member(const Value *obj, const char *key,
   return val_object_value_peek(obj, ci);
 }
 
-static const char *member_str(const Value *obj, const char *key)
+const char *load_member_str(const Value *obj, const char *key)
 {
-  const Value *v = member(obj, key, NULL, NULL);
+  const Value *v = load_member(obj, key, NULL, NULL);
   return v && val_kind(v) == VAL_STRING ? val_str(v) : NULL;
 }
 
@@ -303,7 +299,7 @@ static void path_member(StrBuf *sb, const Value *obj, const char *key)
 {
   const char *k = key;
   size_t klen = strlen(key);
-  member(obj, key, &k, &klen);
+  load_member(obj, key, &k, &klen);
   srcpath_key(sb, k, klen);
 }
 
@@ -320,7 +316,7 @@ static char *name_from_file(const char *file, const char *fallback)
 {
   if (!file)
     return xstrdup(fallback);
-  const char *b = base_name(file);
+  const char *b = load_base_name(file);
   if (strcasecmp(b, "pipeline-content.json") == 0 && b > file + 1) {
     const char *end = b - 1, *start = end;
     while (start > file && start[-1] != '/')
@@ -392,7 +388,7 @@ static const struct {
 
 /* Kind from an ARM type ("Microsoft.DataFactory/factories/pipelines" or
  * "pipelines"); RES_OTHER when unknown. */
-static ResKind kind_from_arm_type(const char *type)
+ResKind load_kind_from_arm_type(const char *type)
 {
   const char *seg = strrchr(type, '/');
   seg = seg ? seg + 1 : type;
@@ -402,7 +398,7 @@ static ResKind kind_from_arm_type(const char *type)
   return RES_OTHER;
 }
 
-static bool ends_with_ci(const char *s, const char *suffix)
+bool load_ends_with_ci(const char *s, const char *suffix)
 {
   size_t n = strlen(s), m = strlen(suffix);
   return n >= m && strcasecmp(s + n - m, suffix) == 0;
@@ -416,28 +412,28 @@ static ResKind detect(const Value *doc, bool *strong)
   *strong = false;
   if (!doc || val_kind(doc) != VAL_OBJECT)
     return RES_OTHER;
-  const char *arm = member_str(doc, "type");
+  const char *arm = load_member_str(doc, "type");
   if (arm && strchr(arm, '/')) {
-    ResKind k = kind_from_arm_type(arm);
+    ResKind k = load_kind_from_arm_type(arm);
     if (k != RES_OTHER) {
       *strong = true;
       return k;
     }
   }
-  const Value *props = member(doc, "properties", NULL, NULL);
+  const Value *props = load_member(doc, "properties", NULL, NULL);
   if (!props || val_kind(props) != VAL_OBJECT) {
-    if (member(doc, "location", NULL, NULL) ||
-        member(doc, "identity", NULL, NULL))
+    if (load_member(doc, "location", NULL, NULL) ||
+        load_member(doc, "identity", NULL, NULL))
       return RES_FACTORY;
     props = doc; /* bare properties object */
   }
-  if (member(props, "activities", NULL, NULL)) {
+  if (load_member(props, "activities", NULL, NULL)) {
     *strong = true;
     return RES_PIPELINE;
   }
-  const char *t = member_str(props, "type");
+  const char *t = load_member_str(props, "type");
   if (t) {
-    if (ends_with_ci(t, "Trigger")) {
+    if (load_ends_with_ci(t, "Trigger")) {
       *strong = true;
       return RES_TRIGGER;
     }
@@ -452,23 +448,23 @@ static ResKind detect(const Value *doc, bool *strong)
     if (strcasecmp(t, "ManagedIdentity") == 0 ||
         strcasecmp(t, "ServicePrincipal") == 0)
       return RES_CREDENTIAL;
-    if (member(props, "linkedServiceName", NULL, NULL) ||
-        member(props, "schema", NULL, NULL) ||
-        member(props, "structure", NULL, NULL))
+    if (load_member(props, "linkedServiceName", NULL, NULL) ||
+        load_member(props, "schema", NULL, NULL) ||
+        load_member(props, "structure", NULL, NULL))
       return RES_DATASET;
-    if (member(props, "pipelines", NULL, NULL) ||
-        member(props, "pipeline", NULL, NULL))
+    if (load_member(props, "pipelines", NULL, NULL) ||
+        load_member(props, "pipeline", NULL, NULL))
       return RES_TRIGGER;
     return RES_LINKED_SERVICE;
   }
-  if (member(props, "globalParameters", NULL, NULL) ||
-      member(doc, "location", NULL, NULL))
+  if (load_member(props, "globalParameters", NULL, NULL) ||
+      load_member(doc, "location", NULL, NULL))
     return RES_FACTORY;
   return RES_OTHER;
 }
 
 /* Kind named by the folder holding 'file' (pipeline/, dataset/...). */
-static ResKind kind_from_folder(const char *file)
+ResKind load_kind_from_folder(const char *file)
 {
   /* clang-format off */
   static const struct { const char *dir; ResKind kind; } dirs[] = {
@@ -482,7 +478,7 @@ static ResKind kind_from_folder(const char *file)
   /* clang-format on */
   if (!file)
     return RES_OTHER;
-  const char *b = base_name(file);
+  const char *b = load_base_name(file);
   if (b == file)
     return RES_OTHER;
   const char *end = b - 1, *start = end;
@@ -501,7 +497,7 @@ ResKind load_detect_kind(const Value *doc, const char *file)
   ResKind k = detect(doc, &strong);
   if (strong)
     return k;
-  ResKind f = kind_from_folder(file);
+  ResKind f = load_kind_from_folder(file);
   return f != RES_OTHER ? f : k;
 }
 
@@ -509,14 +505,14 @@ bool load_is_arm_template(const Value *doc)
 {
   if (!doc || val_kind(doc) != VAL_OBJECT)
     return false;
-  const Value *res = member(doc, "resources", NULL, NULL);
+  const Value *res = load_member(doc, "resources", NULL, NULL);
   if (!res || val_kind(res) != VAL_ARRAY)
     return false;
-  const char *schema = member_str(doc, "$schema");
+  const char *schema = load_member_str(doc, "$schema");
   if (schema && strstr(schema, "deploymentTemplate"))
     return true;
-  return member(doc, "properties", NULL, NULL) == NULL &&
-         member(doc, "activities", NULL, NULL) == NULL;
+  return load_member(doc, "properties", NULL, NULL) == NULL &&
+         load_member(doc, "activities", NULL, NULL) == NULL;
 }
 
 /* ---- Building activities ------------------------------------------------- */
@@ -539,7 +535,7 @@ static bool berr(Build *b, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  return struct_err(b->err, b->file, b->locs, b->path.s, "%s", msg);
+  return load_struct_err(b->err, b->file, b->locs, b->path.s, "%s", msg);
 }
 
 /* Error at member 'key' of the current path (spelled as written). */
@@ -556,7 +552,7 @@ static bool berr_at(Build *b, const Value *obj, const char *key,
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
   path_member(&b->path, obj, key);
-  struct_err(b->err, b->file, b->locs, b->path.s, "%s", msg);
+  load_struct_err(b->err, b->file, b->locs, b->path.s, "%s", msg);
   path_cut(&b->path, base);
   return false;
 }
@@ -616,7 +612,7 @@ static bool build_block(Build *b, ActivityDef *a, const Value *tp,
 {
   const char *k;
   size_t klen, base = b->path.len;
-  const Value *arr = member(tp, key, &k, &klen);
+  const Value *arr = load_member(tp, key, &k, &klen);
   if (!arr || val_kind(arr) == VAL_NULL)
     return true;
   if (val_kind(arr) != VAL_ARRAY)
@@ -636,7 +632,7 @@ static bool build_switch(Build *b, ActivityDef *a, const Value *tp)
 {
   const char *k;
   size_t klen, base = b->path.len;
-  const Value *cases = member(tp, "cases", &k, &klen);
+  const Value *cases = load_member(tp, "cases", &k, &klen);
   if (cases && val_kind(cases) != VAL_NULL) {
     if (val_kind(cases) != VAL_ARRAY)
       return berr_at(b, tp, "cases", "'cases' must be an array, got %s",
@@ -651,10 +647,10 @@ static bool build_switch(Build *b, ActivityDef *a, const Value *tp)
         path_cut(&b->path, base);
         return false;
       }
-      const Value *cv = member(c, "value", NULL, NULL);
+      const Value *cv = load_member(c, "value", NULL, NULL);
       const char *ak;
       size_t aklen;
-      const Value *acts = member(c, "activities", &ak, &aklen);
+      const Value *acts = load_member(c, "activities", &ak, &aklen);
       if (acts && val_kind(acts) != VAL_NULL && val_kind(acts) != VAL_ARRAY) {
         berr_at(b, c, "activities",
                 "'activities' must be an array of activities, got %s",
@@ -698,7 +694,7 @@ static bool build_deps(Build *b, ActivityDef *a, const Value *act)
 {
   const char *k;
   size_t klen, base = b->path.len;
-  const Value *deps = member(act, "dependsOn", &k, &klen);
+  const Value *deps = load_member(act, "dependsOn", &k, &klen);
   if (!deps || val_kind(deps) == VAL_NULL)
     return true;
   if (val_kind(deps) != VAL_ARRAY)
@@ -720,7 +716,7 @@ static bool build_deps(Build *b, ActivityDef *a, const Value *act)
       berr(b, "a dependsOn entry must be an object, got %s", kind_of(d));
       goto bad;
     }
-    const Value *up = member(d, "activity", NULL, NULL);
+    const Value *up = load_member(d, "activity", NULL, NULL);
     if (!up) {
       berr(b, "dependsOn entry has no 'activity'");
       goto bad;
@@ -733,7 +729,7 @@ static bool build_deps(Build *b, ActivityDef *a, const Value *act)
     dep->activity = xstrdup(val_str(up));
     const char *ck;
     size_t cklen;
-    const Value *conds = member(d, "dependencyConditions", &ck, &cklen);
+    const Value *conds = load_member(d, "dependencyConditions", &ck, &cklen);
     if (!conds) {
       berr(b, "dependsOn entry has no 'dependencyConditions'");
       goto bad;
@@ -786,7 +782,7 @@ bad:
 static bool opt_member(Build *b, const Value *act, const char *key,
                        ValKind want, const Value **out)
 {
-  const Value *v = member(act, key, NULL, NULL);
+  const Value *v = load_member(act, key, NULL, NULL);
   *out = NULL;
   if (!v || val_kind(v) == VAL_NULL)
     return true;
@@ -810,8 +806,8 @@ static ActivityDef *build_activity(Build *b, const Value *v,
     berr(b, "an activity must be an object, got %s", kind_of(v));
     return NULL;
   }
-  name = member(v, "name", NULL, NULL);
-  type = member(v, "type", NULL, NULL);
+  name = load_member(v, "name", NULL, NULL);
+  type = load_member(v, "type", NULL, NULL);
   if (!name) {
     berr(b, "activity has no 'name'");
     return NULL;
@@ -923,59 +919,60 @@ static bool pipeline_layout(const Value *doc, const SrcMap *locs,
   StrBuf sb;
 
   if (val_kind(doc) != VAL_OBJECT)
-    return struct_err(err, file, locs, "",
-                      "a pipeline definition must be an object, got %s",
-                      kind_of(doc));
+    return load_struct_err(err, file, locs, "",
+                           "a pipeline definition must be an object, got %s",
+                           kind_of(doc));
 
   if (load_is_arm_template(doc)) {
-    const Value *res = member(doc, "resources", &k, &klen);
+    const Value *res = load_member(doc, "resources", &k, &klen);
     size_t found = 0, at = 0;
     for (size_t i = 0; i < val_array_len(res); i++) {
-      const char *t = member_str(val_array_peek(res, i), "type");
-      if (t && kind_from_arm_type(t) == RES_PIPELINE) {
+      const char *t = load_member_str(val_array_peek(res, i), "type");
+      if (t && load_kind_from_arm_type(t) == RES_PIPELINE) {
         if (!found)
           at = i;
         found++;
       }
     }
     if (found != 1)
-      return struct_err(err, file, locs, "resources",
-                        "this ARM template holds %zu pipelines; load it as a "
-                        "factory to choose one",
-                        found);
+      return load_struct_err(
+          err, file, locs, "resources",
+          "this ARM template holds %zu pipelines; load it as a "
+          "factory to choose one",
+          found);
     const Value *r = val_array_peek(res, at);
-    props = member(r, "properties", NULL, NULL);
+    props = load_member(r, "properties", NULL, NULL);
     sb_init(&sb);
     srcpath_key(&sb, k, klen);
     srcpath_index(&sb, at);
     if (!props || val_kind(props) != VAL_OBJECT) {
-      struct_err(err, file, locs, sb.s,
-                 "pipeline resource has no 'properties' object");
+      load_struct_err(err, file, locs, sb.s,
+                      "pipeline resource has no 'properties' object");
       sb_fini(&sb);
       return false;
     }
     path_member(&sb, r, "properties");
     *out_base = sb_take(&sb);
-    const char *n = member_str(r, "name");
+    const char *n = load_member_str(r, "name");
     *out_name = n ? arm_resource_name(n) : name_from_file(file, "pipeline");
     *out_props = props;
     return true;
   }
 
-  props = member(doc, "properties", &k, &klen);
-  if (!props && !member(doc, "activities", NULL, NULL)) {
+  props = load_member(doc, "properties", &k, &klen);
+  if (!props && !load_member(doc, "activities", NULL, NULL)) {
     /* A REST API example: {"parameters": {..., "pipeline": {...}}} */
-    const Value *params = member(doc, "parameters", NULL, NULL);
-    const Value *pl = member(params, "pipeline", NULL, NULL);
-    const Value *pp = member(pl, "properties", NULL, NULL);
+    const Value *params = load_member(doc, "parameters", NULL, NULL);
+    const Value *pl = load_member(params, "pipeline", NULL, NULL);
+    const Value *pp = load_member(pl, "properties", NULL, NULL);
     if (pp && val_kind(pp) == VAL_OBJECT &&
-        member(params, "factoryName", NULL, NULL)) {
+        load_member(params, "factoryName", NULL, NULL)) {
       sb_init(&sb);
       path_member(&sb, doc, "parameters");
       path_member(&sb, params, "pipeline");
       path_member(&sb, pl, "properties");
       *out_base = sb_take(&sb);
-      const char *n = member_str(params, "pipelineName");
+      const char *n = load_member_str(params, "pipelineName");
       *out_name = n ? xstrdup(n) : name_from_file(file, "pipeline");
       *out_props = pp;
       return true;
@@ -983,17 +980,17 @@ static bool pipeline_layout(const Value *doc, const SrcMap *locs,
   }
   if (props) {
     if (val_kind(props) != VAL_OBJECT)
-      return struct_err(err, file, locs, "properties",
-                        "'properties' must be an object, got %s",
-                        kind_of(props));
-    name = member(doc, "name", NULL, NULL);
+      return load_struct_err(err, file, locs, "properties",
+                             "'properties' must be an object, got %s",
+                             kind_of(props));
+    name = load_member(doc, "name", NULL, NULL);
     if (name && val_kind(name) != VAL_STRING)
-      return struct_err(err, file, locs, "name",
-                        "'name' must be a string, got %s", kind_of(name));
+      return load_struct_err(err, file, locs, "name",
+                             "'name' must be a string, got %s", kind_of(name));
     sb_init(&sb);
     srcpath_key(&sb, k, klen);
     *out_base = sb_take(&sb);
-    const char *arm_type = member_str(doc, "type");
+    const char *arm_type = load_member_str(doc, "type");
     if (name &&
         (val_str(name)[0] == '[' || (arm_type && strchr(arm_type, '/'))))
       *out_name = arm_resource_name(val_str(name));
@@ -1003,10 +1000,12 @@ static bool pipeline_layout(const Value *doc, const SrcMap *locs,
     *out_props = props;
     return true;
   }
-  if (member(doc, "name", NULL, NULL) && !member(doc, "activities", NULL, NULL))
-    return struct_err(err, file, locs, "",
-                      "a pipeline definition needs 'properties' (or, for a "
-                      "bare properties object, 'activities')");
+  if (load_member(doc, "name", NULL, NULL) &&
+      !load_member(doc, "activities", NULL, NULL))
+    return load_struct_err(
+        err, file, locs, "",
+        "a pipeline definition needs 'properties' (or, for a "
+        "bare properties object, 'activities')");
   *out_base = xstrdup("");
   *out_name = name_from_file(file, "pipeline");
   *out_props = doc;
@@ -1037,7 +1036,7 @@ Pipeline *load_pipeline_value(Value *doc, SrcMap *locs, const char *file,
   file = load_intern_path(file);
   if (!doc) {
     srcmap_free(locs);
-    struct_err(err, file, NULL, "", "no document");
+    load_struct_err(err, file, NULL, "", "no document");
     return NULL;
   }
   if (!pipeline_layout(doc, locs, file, &props, &base, &name, err))
@@ -1046,10 +1045,10 @@ Pipeline *load_pipeline_value(Value *doc, SrcMap *locs, const char *file,
   bool strong;
   ResKind k = detect(doc, &strong);
   if (!load_is_arm_template(doc) && k != RES_PIPELINE && k != RES_OTHER &&
-      (strong || member(props, "type", NULL, NULL))) {
-    struct_err(err, file, locs, base,
-               "not a pipeline: this definition looks like a %s",
-               res_kind_name(k));
+      (strong || load_member(props, "type", NULL, NULL))) {
+    load_struct_err(err, file, locs, base,
+                    "not a pipeline: this definition looks like a %s",
+                    res_kind_name(k));
     goto fail_doc;
   }
 
@@ -1072,7 +1071,7 @@ Pipeline *load_pipeline_value(Value *doc, SrcMap *locs, const char *file,
     goto fail;
   const char *ak;
   size_t aklen;
-  const Value *acts = member(props, "activities", &ak, &aklen);
+  const Value *acts = load_member(props, "activities", &ak, &aklen);
   if (acts && val_kind(acts) != VAL_NULL) {
     if (val_kind(acts) != VAL_ARRAY) {
       berr_at(&b, props, "activities", "'activities' must be an array, got %s",
@@ -1116,33 +1115,34 @@ Resource *load_resource_value(Value *doc, SrcMap *locs, ResKind kind,
   bool strong;
   file = load_intern_path(file);
   if (!doc || val_kind(doc) != VAL_OBJECT) {
-    struct_err(err, file, locs, "", "a definition must be an object, got %s",
-               doc ? kind_of(doc) : "nothing");
+    load_struct_err(err, file, locs, "",
+                    "a definition must be an object, got %s",
+                    doc ? kind_of(doc) : "nothing");
     goto fail;
   }
   ResKind found = detect(doc, &strong);
-  const char *arm_type = member_str(doc, "type");
+  const char *arm_type = load_member_str(doc, "type");
   bool arm_res = arm_type && strchr(arm_type, '/');
   if (kind == RES_OTHER) {
     kind = load_detect_kind(doc, file);
   } else if (strong && found != kind && (found == RES_PIPELINE || arm_res)) {
     /* Type names ("...Trigger") are strong enough to detect with but not
      * to overrule the folder; activities or an ARM type are. */
-    struct_err(err, file, locs, "",
-               "expected a %s, but this definition is a %s",
-               res_kind_name(kind), res_kind_name(found));
+    load_struct_err(err, file, locs, "",
+                    "expected a %s, but this definition is a %s",
+                    res_kind_name(kind), res_kind_name(found));
     goto fail;
   }
-  const Value *name = member(doc, "name", NULL, NULL);
+  const Value *name = load_member(doc, "name", NULL, NULL);
   if (name && val_kind(name) != VAL_STRING) {
-    struct_err(err, file, locs, "name", "'name' must be a string, got %s",
-               kind_of(name));
+    load_struct_err(err, file, locs, "name", "'name' must be a string, got %s",
+                    kind_of(name));
     goto fail;
   }
-  const Value *props = member(doc, "properties", NULL, NULL);
+  const Value *props = load_member(doc, "properties", NULL, NULL);
   if (props && val_kind(props) != VAL_OBJECT && val_kind(props) != VAL_NULL) {
-    struct_err(err, file, locs, "properties",
-               "'properties' must be an object, got %s", kind_of(props));
+    load_struct_err(err, file, locs, "properties",
+                    "'properties' must be an object, got %s", kind_of(props));
     goto fail;
   }
   Resource *r = xcalloc(1, sizeof(*r));
@@ -1152,7 +1152,7 @@ Resource *load_resource_value(Value *doc, SrcMap *locs, ResKind kind,
   else
     r->name = name ? xstrdup(val_str(name)) : name_from_file(file, "resource");
   r->file = file ? xstrdup(file) : NULL;
-  const char *t = member_str(props, "type");
+  const char *t = load_member_str(props, "type");
   r->type = t ? xstrdup(t) : NULL;
   r->raw = doc;
   r->locs = locs;
@@ -1172,581 +1172,4 @@ Resource *load_resource_file(const char *path, ResKind kind, Err *err)
     return NULL;
   }
   return load_resource_value(doc, locs, kind, path, err);
-}
-
-/* ---- Factories ----------------------------------------------------------- */
-
-static Factory *factory_new(const char *dir)
-{
-  Factory *f = xcalloc(1, sizeof(*f));
-  f->dir = dir ? xstrdup(dir) : NULL;
-  return f;
-}
-
-static void factory_add_pipeline(Factory *f, Pipeline *p)
-{
-  f->pipelines =
-      xrealloc(f->pipelines, (f->n_pipelines + 1) * sizeof(*f->pipelines));
-  f->pipelines[f->n_pipelines++] = p;
-}
-
-static void factory_add_resource(Factory *f, Resource *r)
-{
-  f->resources =
-      xrealloc(f->resources, (f->n_resources + 1) * sizeof(*f->resources));
-  f->resources[f->n_resources++] = r;
-  if (r->kind == RES_FACTORY && !f->name) {
-    const Value *props = member(r->raw, "properties", NULL, NULL);
-    const Value *gp = member(props, "globalParameters", NULL, NULL);
-    f->name = xstrdup(r->name);
-    if (gp && val_kind(gp) == VAL_OBJECT) {
-      val_unref(f->global_parameters);
-      f->global_parameters = val_ref(gp);
-    }
-  }
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted entry names of 'dir' (hidden ones left out); NULL with *err. */
-static char **list_dir(const char *dir, size_t *out_n, Err *err)
-{
-  DIR *d = opendir(dir);
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *e;
-  if (!d) {
-    io_err(err, dir, "cannot open folder", errno);
-    return NULL;
-  }
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.')
-      continue;
-    if (n == cap) {
-      cap = cap ? cap * 2 : 16;
-      names = xrealloc(names, cap * sizeof(*names));
-    }
-    names[n++] = xstrdup(e->d_name);
-  }
-  closedir(d);
-  if (n)
-    qsort(names, n, sizeof(*names), cmp_str);
-  *out_n = n;
-  return names ? names : xcalloc(1, sizeof(*names));
-}
-
-static void free_names(char **names, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    free(names[i]);
-  free(names);
-}
-
-static char *join(const char *a, const char *b)
-{
-  StrBuf sb;
-  sb_init(&sb);
-  sb_puts(&sb, a);
-  if (sb.len && sb.s[sb.len - 1] != '/')
-    sb_putc(&sb, '/');
-  sb_puts(&sb, b);
-  return sb_take(&sb);
-}
-
-static bool is_dir(const char *path)
-{
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static bool is_definition_name(const char *name)
-{
-  return has_ext(name, "json") || is_yaml_name(name);
-}
-
-/* Loads one file into 'f' as 'kind' (RES_OTHER: detect). */
-static bool load_into(Factory *f, const char *path, ResKind kind, Err *err)
-{
-  SrcMap *locs = srcmap_new();
-  Value *doc = load_document(path, locs, err);
-  if (!doc) {
-    srcmap_free(locs);
-    return false;
-  }
-  if (kind == RES_OTHER)
-    kind = load_detect_kind(doc, path);
-  if (kind == RES_PIPELINE) {
-    Pipeline *p = load_pipeline_value(doc, locs, path, err);
-    if (!p)
-      return false;
-    factory_add_pipeline(f, p);
-    return true;
-  }
-  Resource *r = load_resource_value(doc, locs, kind, path, err);
-  if (!r)
-    return false;
-  factory_add_resource(f, r);
-  return true;
-}
-
-/* Every definition file in 'dir' as 'kind'; subfolders are entered only
- * when 'sub_kind' says so (managedVirtualNetwork/<vnet>/...). */
-static bool load_folder(Factory *f, const char *dir, ResKind kind, bool recurse,
-                        ResKind sub_kind, Err *err)
-{
-  size_t n;
-  char **names = list_dir(dir, &n, err);
-  bool ok = true;
-  if (!names)
-    return false;
-  for (size_t i = 0; i < n && ok; i++) {
-    char *path = join(dir, names[i]);
-    if (is_dir(path)) {
-      if (recurse)
-        ok = load_folder(f, path, sub_kind, true, sub_kind, err);
-    } else if (is_definition_name(names[i])) {
-      ok = load_into(f, path, kind, err);
-    }
-    free(path);
-  }
-  free_names(names, n);
-  return ok;
-}
-
-/* clang-format off */
-static const struct {
-  const char *dir;
-  ResKind kind;
-  bool recurse;
-} factory_dirs[] = {
-  {"factory",               RES_FACTORY,             false},
-  {"pipeline",              RES_PIPELINE,            false},
-  {"dataset",               RES_DATASET,             false},
-  {"linkedService",         RES_LINKED_SERVICE,      false},
-  {"trigger",               RES_TRIGGER,             false},
-  {"dataflow",              RES_DATAFLOW,            false},
-  {"integrationRuntime",    RES_INTEGRATION_RUNTIME, false},
-  {"credential",            RES_CREDENTIAL,          false},
-  {"managedVirtualNetwork", RES_MANAGED_VNET,        true},
-};
-/* clang-format on */
-
-#define N_FACTORY_DIRS (sizeof(factory_dirs) / sizeof(factory_dirs[0]))
-
-/* Index into factory_dirs of sub-folder 'name', or -1. */
-static int factory_dir_index(const char *name)
-{
-  for (size_t i = 0; i < N_FACTORY_DIRS; i++)
-    if (strcasecmp(name, factory_dirs[i].dir) == 0)
-      return (int)i;
-  return -1;
-}
-
-static bool looks_like_factory(const char *dir)
-{
-  size_t n;
-  Err e = ERR_INIT;
-  char **names = list_dir(dir, &n, &e);
-  bool yes = false;
-  if (!names)
-    return false;
-  for (size_t i = 0; i < n && !yes; i++)
-    if (factory_dir_index(names[i]) >= 0) {
-      char *path = join(dir, names[i]);
-      yes = is_dir(path);
-      free(path);
-    }
-  free_names(names, n);
-  return yes;
-}
-
-/* A folder that is not a factory: every definition file in it, by
- * detected kind, plus Fabric <name>.DataPipeline/pipeline-content.json. */
-static bool load_flat(Factory *f, const char *dir, Err *err)
-{
-  size_t n;
-  char **names = list_dir(dir, &n, err);
-  bool ok = true;
-  if (!names)
-    return false;
-  for (size_t i = 0; i < n && ok; i++) {
-    char *path = join(dir, names[i]);
-    if (is_dir(path)) {
-      if (ends_with_ci(names[i], ".DataPipeline")) {
-        char *pc = join(path, "pipeline-content.json");
-        if (access(pc, R_OK) == 0)
-          ok = load_into(f, pc, RES_PIPELINE, err);
-        free(pc);
-      }
-    } else if (is_definition_name(names[i])) {
-      ok = load_into(f, path, RES_OTHER, err);
-    }
-    free(path);
-  }
-  free_names(names, n);
-  return ok;
-}
-
-Factory *load_factory_dir(const char *dir, Err *err)
-{
-  Factory *f = factory_new(dir);
-  bool ok = true;
-  if (!is_dir(dir)) {
-    io_err(err, dir, "cannot load factory", ENOTDIR);
-    factory_free(f);
-    return NULL;
-  }
-  if (looks_like_factory(dir)) {
-    size_t n;
-    char **names = list_dir(dir, &n, err);
-    if (!names) {
-      factory_free(f);
-      return NULL;
-    }
-    /* factory/ first so the name and global parameters are known early */
-    for (size_t d = 0; d < N_FACTORY_DIRS && ok; d++)
-      for (size_t i = 0; i < n && ok; i++) {
-        if (strcasecmp(names[i], factory_dirs[d].dir) != 0)
-          continue;
-        char *path = join(dir, names[i]);
-        if (is_dir(path))
-          ok = load_folder(f, path, factory_dirs[d].kind,
-                           factory_dirs[d].recurse, RES_OTHER, err);
-        free(path);
-      }
-    free_names(names, n);
-  } else {
-    ok = load_flat(f, dir, err);
-  }
-  if (!ok) {
-    factory_free(f);
-    return NULL;
-  }
-  if (!f->global_parameters)
-    f->global_parameters = val_object_new();
-  return f;
-}
-
-/* ---- ARM templates ------------------------------------------------------- */
-
-/* Skips one JSON value starting at 'p' (no validation: the text already
- * parsed).  Returns the first byte after it. */
-static const char *skip_value(const char *p, const char *end)
-{
-  int depth = 0;
-  while (p < end) {
-    char c = *p;
-    if (c == '"') {
-      p++;
-      while (p < end && *p != '"')
-        p += *p == '\\' ? 2 : 1;
-      p++;
-      if (depth == 0)
-        return p;
-      continue;
-    }
-    if (c == '{' || c == '[') {
-      depth++;
-    } else if (c == '}' || c == ']') {
-      depth--;
-      if (depth <= 0)
-        return p + 1;
-    } else if (depth == 0 &&
-               (c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
-      return p;
-    }
-    p++;
-  }
-  return end;
-}
-
-static const char *skip_ws_text(const char *p, const char *end)
-{
-  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-    p++;
-  return p;
-}
-
-/* Byte spans of the items of the top-level "resources" array. */
-typedef struct Span {
-  const char *start, *end;
-} Span;
-
-static Span *resource_spans(const char *text, size_t len, size_t *out_n)
-{
-  const char *p = text, *end = text + len;
-  Span *spans = NULL;
-  size_t n = 0;
-  p = skip_ws_text(p, end);
-  if (p >= end || *p != '{')
-    return NULL;
-  p++;
-  for (;;) {
-    p = skip_ws_text(p, end);
-    if (p >= end || *p != '"')
-      break;
-    const char *k = p + 1, *kend = skip_value(p, end) - 1;
-    bool is_res = kend - k == 9 && strncasecmp(k, "resources", 9) == 0;
-    p = skip_ws_text(kend + 1, end);
-    if (p >= end || *p != ':')
-      break;
-    p = skip_ws_text(p + 1, end);
-    if (is_res && p < end && *p == '[') {
-      p++;
-      for (;;) {
-        p = skip_ws_text(p, end);
-        if (p >= end || *p == ']')
-          break;
-        const char *s = p;
-        p = skip_value(p, end);
-        spans = xrealloc(spans, (n + 1) * sizeof(*spans));
-        spans[n].start = s;
-        spans[n].end = p;
-        n++;
-        p = skip_ws_text(p, end);
-        if (p < end && *p == ',')
-          p++;
-      }
-      break;
-    }
-    p = skip_ws_text(skip_value(p, end), end);
-    if (p < end && *p == ',')
-      p++;
-  }
-  *out_n = n;
-  return spans;
-}
-
-/* Re-parses one resource on its own, padded with the newlines and spaces
- * that precede it so line:col stay those of the whole file (paths become
- * relative to the resource).  'cur' carries the line count between calls
- * so a template is scanned once, not once per resource. */
-typedef struct SpanCursor {
-  const char *at; /* text before 'at' is counted */
-  size_t lines;   /* newlines before 'at' */
-} SpanCursor;
-
-static Value *parse_span(const char *text, Span s, SpanCursor *cur,
-                         SrcMap *locs, Err *err)
-{
-  StrBuf sb;
-  const char *ls = s.start;
-  while (ls > text && ls[-1] != '\n')
-    ls--;
-  if (cur->at > ls) {
-    cur->at = text;
-    cur->lines = 0;
-  }
-  for (const char *q = cur->at; q < ls; q++)
-    cur->lines += *q == '\n';
-  cur->at = ls;
-  size_t cols = 0;
-  for (const char *q = ls; q < s.start; q++)
-    cols += ((unsigned char)*q & 0xC0) != 0x80;
-  sb_init(&sb);
-  sb_reserve(&sb, cur->lines + cols + (size_t)(s.end - s.start));
-  memset(sb.s, '\n', cur->lines);
-  memset(sb.s + cur->lines, ' ', cols);
-  sb.len = cur->lines + cols;
-  sb_put(&sb, s.start, (size_t)(s.end - s.start));
-  Value *v = json_parse(sb.s, sb.len, locs, err);
-  sb_fini(&sb);
-  return v;
-}
-
-/* Adds every resource of 'res' (and their nested "resources"). */
-static bool arm_add(Factory *f, const char *path, const char *text,
-                    const Span *spans, size_t n_spans, const Value *res,
-                    bool top, Err *err)
-{
-  SpanCursor cur = {text, 0};
-  for (size_t i = 0; i < val_array_len(res); i++) {
-    const Value *r = val_array_peek(res, i);
-    const char *t = member_str(r, "type");
-    if (!t || val_kind(r) != VAL_OBJECT)
-      continue;
-    ResKind k = kind_from_arm_type(t);
-    if (ends_with_ci(t, "/globalparameters")) {
-      const Value *gp = member(r, "properties", NULL, NULL);
-      if (gp && val_kind(gp) == VAL_OBJECT && !f->global_parameters)
-        f->global_parameters = val_ref(gp);
-      continue;
-    }
-    if (k == RES_OTHER)
-      continue; /* storage accounts, role assignments...: not ADF's */
-    Value *doc = NULL;
-    SrcMap *locs = NULL;
-    /* Only pipelines get positions: their errors are the ones users
-     * chase, and re-parsing every dataset would double the cost. */
-    if (top && text && i < n_spans && k == RES_PIPELINE) {
-      locs = srcmap_new();
-      doc = parse_span(text, spans[i], &cur, locs, err);
-      if (!doc) {
-        srcmap_free(locs);
-        err_set_file(err, load_intern_path(path));
-        return false;
-      }
-    } else {
-      doc = val_ref(r);
-    }
-    if (k == RES_PIPELINE) {
-      Pipeline *p = load_pipeline_value(doc, locs, path, err);
-      if (!p)
-        return false;
-      factory_add_pipeline(f, p);
-    } else if (k == RES_FACTORY &&
-               (strcasecmp(t, "Microsoft.DataFactory/factories") == 0 ||
-                strcasecmp(t, "Microsoft.Synapse/workspaces") == 0)) {
-      const Value *sub = member(r, "resources", NULL, NULL);
-      Resource *fr = load_resource_value(doc, locs, k, path, err);
-      if (!fr)
-        return false;
-      factory_add_resource(f, fr);
-      if (sub && val_kind(sub) == VAL_ARRAY &&
-          !arm_add(f, path, NULL, NULL, 0, sub, false, err))
-        return false;
-    } else {
-      Resource *rr = load_resource_value(doc, locs, k, path, err);
-      if (!rr)
-        return false;
-      factory_add_resource(f, rr);
-    }
-  }
-  return true;
-}
-
-static Factory *arm_factory(const char *path, const char *text, size_t len,
-                            Value *doc, Err *err)
-{
-  Factory *f = factory_new(NULL);
-  size_t n_spans = 0;
-  Span *spans = text ? resource_spans(text, len, &n_spans) : NULL;
-  const Value *res = member(doc, "resources", NULL, NULL);
-  if (spans && n_spans != val_array_len(res)) {
-    free(spans);
-    spans = NULL;
-    n_spans = 0;
-  }
-  bool ok = arm_add(f, path, text, spans, n_spans, res, true, err);
-  free(spans);
-  val_unref(doc);
-  if (!ok) {
-    factory_free(f);
-    return NULL;
-  }
-  if (!f->global_parameters)
-    f->global_parameters = val_object_new();
-  return f;
-}
-
-Factory *load_arm_file(const char *path, Err *err)
-{
-  size_t len;
-  char *text = load_file_utf8(path, &len, err);
-  if (!text)
-    return NULL;
-  Value *doc = parse_text(path, text, len, NULL, err);
-  if (!doc) {
-    free(text);
-    return NULL;
-  }
-  if (!load_is_arm_template(doc)) {
-    struct_err(err, path, NULL, "", "not an ARM template");
-    val_unref(doc);
-    free(text);
-    return NULL;
-  }
-  /* YAML has no byte spans we can re-parse as JSON */
-  bool json = !is_yaml_name(path);
-  Factory *f = arm_factory(path, json ? text : NULL, len, doc, err);
-  free(text);
-  return f;
-}
-
-/* ---- Whatever the user names --------------------------------------------- */
-
-/* The folder holding 'file' and that folder's parent (malloc'd). */
-static char *parent_dir(const char *path)
-{
-  const char *s = strrchr(path, '/');
-  if (!s)
-    return xstrdup(".");
-  if (s == path)
-    return xstrdup("/");
-  return xstrndup(path, (size_t)(s - path));
-}
-
-Factory *load_any(const char *path, Pipeline **out_pipeline, Err *err)
-{
-  Factory *f;
-  *out_pipeline = NULL;
-  if (is_dir(path))
-    return load_factory_dir(path, err);
-
-  /* A pipeline inside a factory folder: load the whole factory so that
-   * ExecutePipeline targets, datasets and global parameters are there. */
-  char *dir = parent_dir(path);
-  if (kind_from_folder(path) == RES_PIPELINE) {
-    char *root = parent_dir(dir);
-    if (looks_like_factory(root)) {
-      f = load_factory_dir(root, err);
-      free(root);
-      free(dir);
-      if (!f)
-        return NULL;
-      const char *want = base_name(path);
-      for (size_t i = 0; i < f->n_pipelines; i++)
-        if (f->pipelines[i]->file &&
-            strcmp(base_name(f->pipelines[i]->file), want) == 0)
-          *out_pipeline = f->pipelines[i];
-      return f;
-    }
-    free(root);
-  }
-  free(dir);
-
-  size_t len;
-  char *text = load_file_utf8(path, &len, err);
-  if (!text)
-    return NULL;
-  SrcMap *locs = srcmap_new();
-  Value *doc = parse_text(path, text, len, locs, err);
-  if (!doc) {
-    srcmap_free(locs);
-    free(text);
-    return NULL;
-  }
-  if (load_is_arm_template(doc)) {
-    srcmap_free(locs);
-    f = arm_factory(path, is_yaml_name(path) ? NULL : text, len, doc, err);
-    free(text);
-    if (f && f->n_pipelines == 1)
-      *out_pipeline = f->pipelines[0];
-    return f;
-  }
-  free(text);
-  f = factory_new(NULL);
-  ResKind k = load_detect_kind(doc, path);
-  if (k == RES_PIPELINE || k == RES_OTHER) {
-    Pipeline *p = load_pipeline_value(doc, locs, path, err);
-    if (!p) {
-      factory_free(f);
-      return NULL;
-    }
-    factory_add_pipeline(f, p);
-    *out_pipeline = p;
-  } else {
-    Resource *r = load_resource_value(doc, locs, k, path, err);
-    if (!r) {
-      factory_free(f);
-      return NULL;
-    }
-    factory_add_resource(f, r);
-  }
-  if (!f->global_parameters)
-    f->global_parameters = val_object_new();
-  return f;
 }
