@@ -188,7 +188,10 @@ static void do_start(ActRun *ar)
     return;
   }
   if (ar->mocked) {
-    if (!ar->is_control && ar->def->type_props) {
+    /* A mocked run still shows its evaluated input, as ADF's monitoring
+     * does; containers are left out (their nested activities' expressions
+     * only make sense per iteration). */
+    if ((!ar->is_control || ar->def->n_blocks == 0) && ar->def->type_props) {
       Err ie = ERR_INIT;
       ar->input =
           sched_eval_def(eng, ar->def->type_props, &s->env, NULL, NULL, &ie);
