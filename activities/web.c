@@ -715,11 +715,15 @@ static ActStep next_token_source(WebState *st, Err *err)
     }
     if (rc == EX_NO_MOCK) {
       /* Mock mode without a token mock: a fixed fake token. */
+      static bool told; /* once per process: every call would repeat it */
       st->mock_token = true;
-      act_log(st->run,
-              "no HTTP mock for the %s token request: using the "
-              "fixed mock token (no real credential used)",
-              auth_kind_name(st->auth.kind));
+      if (!told)
+        act_log(st->run,
+                "no HTTP mock for the %s token request: using the "
+                "fixed mock token (no real credential used; every request "
+                "record says so)",
+                auth_kind_name(st->auth.kind));
+      told = true;
       free(st->auth_line);
       st->auth_line = xstrdup("Authorization: Bearer " AUTH_MOCK_TOKEN);
       return send_call(st, st->url, false, err);
