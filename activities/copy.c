@@ -78,8 +78,9 @@ static ActStep copy_start(ActRun *run, Err *err)
   val_object_set_take(job, "source", 6, src);
   val_object_set_take(job, "sink", 4, dst);
   static const char *const pass[] = {"translator", "enableSkipIncompatibleRow",
-                                     "enableStaging"};
-  for (size_t i = 0; i < 3; i++) {
+                                     "enableStaging",
+                                     "redirectIncompatibleRowSettings"};
+  for (size_t i = 0; i < 4; i++) {
     const Value *v = ds_get(in, pass[i]);
     if (v)
       val_object_set(job, pass[i], v);

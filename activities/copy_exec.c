@@ -1050,6 +1050,37 @@ static Value *details(const Value *job, const Value *src, const Value *dst,
   return arr;
 }
 
+/* Copy options that would change the data and that adfrun does not
+ * implement: each fails by name rather than being ignored.  Type
+ * conversion's switches (typeConversion, allowDataTruncation,
+ * treatBooleanAsNumber) are accepted; its formats and culture are not. */
+static bool unsupported_copy_options(const Value *job, const Value *translator,
+                                     Err *err)
+{
+  static const char *const tc_keys[] = {"dateTimeFormat",
+                                        "dateTimeOffsetFormat",
+                                        "timeSpanFormat",
+                                        "timeFormat",
+                                        "dateFormat",
+                                        "culture",
+                                        NULL};
+  const Value *redirect = ds_get(job, "redirectIncompatibleRowSettings");
+  if (redirect && val_kind(redirect) != VAL_NULL)
+    return err_set(err, ERR_DATA_UNSUPPORTED, NULL,
+                   "Copy 'redirectIncompatibleRowSettings' is not supported "
+                   "(skipped rows are counted, not logged)");
+  const Value *tcs = ds_get(translator, "typeConversionSettings");
+  for (size_t i = 0; tcs && tc_keys[i]; i++) {
+    const char *v = ds_str(tcs, tc_keys[i]);
+    if (v && *v)
+      return err_set(err, ERR_DATA_UNSUPPORTED, NULL,
+                     "translator typeConversionSettings '%s' is not "
+                     "supported",
+                     tc_keys[i]);
+  }
+  return true;
+}
+
 Value *dataop_copy(const Value *job, const atomic_int *cancel, Err *err)
 {
   const Value *src = ds_get(job, "source"), *dst = ds_get(job, "sink");
@@ -1134,6 +1165,8 @@ Value *dataop_copy(const Value *job, const atomic_int *cancel, Err *err)
             "Copy 'enableStaging' is not supported");
     goto done;
   }
+  if (!unsupported_copy_options(job, translator, err))
+    goto done;
   if (!parse_extras(ds_get(ss_all, "additionalColumns"), &extras, &n_extras,
                     err))
     goto done;

@@ -22,11 +22,27 @@
 #define LOOKUP_MAX_ROWS  5000
 #define LOOKUP_MAX_BYTES (4 * 1024 * 1024)
 
-/* Rewrites a store or data failure into ADF's Copy/Lookup message,
- * "Failure happened on '<side>' side. ErrorCode=<code>,'Type=...,Message=
- * <the cause>,Source=...,'", unless it already is one.  The code follows
- * the linked service of 'spec'; configuration errors and cancellation are
- * left as they are. */
+/* Wraps err->msg as "Failure happened on '<side>' side. ErrorCode=<code>,
+ * 'Type=...,Message=<the cause>,Source=...,'" unless it already is one. */
+void dataops_adf_message(Err *err, const char *side, const char *code)
+{
+  char inner[sizeof err->msg];
+  size_t n;
+  if (!err_is_set(err) || strncmp(err->msg, "Failure happened on ", 20) == 0)
+    return;
+  n = strlen(err->msg);
+  snprintf(inner, sizeof inner, "%s%s", err->msg,
+           n && err->msg[n - 1] == '.' ? "" : ".");
+  snprintf(err->msg, sizeof err->msg,
+           "Failure happened on '%s' side. ErrorCode=%s,'Type=Microsoft."
+           "DataTransfer.Common.Shared.HybridDeliveryException,Message=%.800s,"
+           "Source=Microsoft.DataTransfer.ClientLibrary,'",
+           side, code, inner);
+}
+
+/* Rewrites a store or data failure into ADF's Copy/Lookup message (see
+ * dataops_adf_message).  The code follows the linked service of 'spec';
+ * configuration errors and cancellation are left as they are. */
 void dataops_adf_style(Err *err, const char *side, const Value *spec,
                        const atomic_int *cancel)
 {
@@ -34,11 +50,8 @@ void dataops_adf_style(Err *err, const char *side, const Value *spec,
   bool blob = ls && strcasecmp(ls, "AzureBlobStorage") == 0;
   bool http = ls && strcasecmp(ls, "HttpServer") == 0;
   bool source = strcmp(side, "Source") == 0;
-  char inner[sizeof err->msg];
-  size_t n;
 
-  if (!err_is_set(err) || strncmp(err->msg, "Failure happened on ", 20) == 0 ||
-      (cancel && atomic_load(cancel)))
+  if (!err_is_set(err) || (cancel && atomic_load(cancel)))
     return;
   if (err->code == ERR_DATA_NOT_FOUND)
     code = blob   ? (source ? "UserErrorSourceBlobNotExist"
@@ -51,14 +64,7 @@ void dataops_adf_style(Err *err, const char *side, const Value *spec,
                   : "UserErrorFailedFileOperation";
   else
     return;
-  n = strlen(err->msg);
-  snprintf(inner, sizeof inner, "%s%s", err->msg,
-           n && err->msg[n - 1] == '.' ? "" : ".");
-  snprintf(err->msg, sizeof err->msg,
-           "Failure happened on '%s' side. ErrorCode=%s,'Type=Microsoft."
-           "DataTransfer.Common.Shared.HybridDeliveryException,Message=%.800s,"
-           "Source=Microsoft.DataTransfer.ClientLibrary,'",
-           side, code, inner);
+  dataops_adf_message(err, side, code);
 }
 
 /* ---- Time --------------------------------------------------------------- */
@@ -175,6 +181,9 @@ bool dataop_select_from(const Value *spec, const Value *ss,
     return err_set(err, ERR_DATA_UNSUPPORTED, NULL,
                    "storeSettings 'enablePartitionDiscovery' is not "
                    "supported");
+  if (ds_str(ss, "partitionRootPath") && *ds_str(ss, "partitionRootPath"))
+    return err_set(err, ERR_DATA_UNSUPPORTED, NULL,
+                   "storeSettings 'partitionRootPath' is not supported");
   const char *wf = ds_str(ss, "wildcardFolderPath");
   if (wf && *wf) {
     b->wild_folder = store_path_join(root, wf);
@@ -493,6 +502,39 @@ static bool structure_of(Store *st, const Value *spec, const char *path,
   return ok;
 }
 
+/* The last path segment of a URL, without query or fragment. */
+static char *url_item_name(const char *url)
+{
+  size_t n = strcspn(url, "?#");
+  while (n > 0 && url[n - 1] == '/')
+    n--;
+  size_t b = n;
+  while (b > 0 && url[b - 1] != '/')
+    b--;
+  return xstrndup(url + b, n - b);
+}
+
+/* Looks the item up.  HttpServer: one HEAD request, 2xx exists, 404/410
+ * do not, another status fails; *url receives the absolute URL. */
+static bool gm_stat(Store *st, bool http, const char *path, StoreItem *it,
+                    bool *found, char **url, long *status, Err *err)
+{
+  if (!http)
+    return st->ops->stat(st, path, it, found, err);
+  *url = store_http_url(st, path);
+  *found = false;
+  if (!store_http_head(st, path, it, status, err))
+    return false;
+  if (*status >= 200 && *status <= 299)
+    return *found = true;
+  store_item_fini(it);
+  if (*status == 404 || *status == 410)
+    return true;
+  return err_set(err, ERR_DATA_STORE, NULL,
+                 "HTTP HEAD request to '%s' returned status %ld", *url,
+                 *status);
+}
+
 Value *dataop_getmetadata(const Value *job, const atomic_int *cancel, Err *err)
 {
   const Value *spec = val_object_peek(job, "dataset");
@@ -502,11 +544,10 @@ Value *dataop_getmetadata(const Value *job, const atomic_int *cancel, Err *err)
   Store *st = NULL;
   StoreItem it = {0};
   StoreList kids;
-  char *path = NULL;
+  char *path = NULL, *url = NULL;
   bool want[10] = {false};
-  bool found;
+  bool found, http = dataop_is_http(spec);
   store_list_init(&kids);
-  (void)cancel;
   if (!fl || val_kind(fl) != VAL_ARRAY || val_array_len(fl) == 0) {
     err_set(err, ERR_DATA_REFERENCE, NULL,
             "GetMetadata needs a non-empty 'fieldList'");
@@ -529,9 +570,13 @@ Value *dataop_getmetadata(const Value *job, const atomic_int *cancel, Err *err)
     }
     want[k] = true;
   }
-  if (dataop_is_http(spec)) {
+  if (http && (want[5] || want[3])) {
     err_set(err, ERR_DATA_UNSUPPORTED, NULL,
-            "GetMetadata does not support HttpServer datasets");
+            "GetMetadata field '%s' is not supported for HttpServer dataset "
+            "'%s' (%s)",
+            want[5] ? "childItems" : "created", spec_str(spec, "dataset"),
+            want[5] ? "a URL cannot be listed: no folders"
+                    : "HTTP has no creation time");
     return NULL;
   }
   StoreSelect sel;
@@ -540,16 +585,22 @@ Value *dataop_getmetadata(const Value *job, const atomic_int *cancel, Err *err)
     dataop_select_fini(&bufs);
     return NULL;
   }
-  if (!(st = dataop_open_store(spec, NULL, err)))
+  if (!(st = dataop_open_store(spec, http ? ss : NULL, err)))
     goto done;
-  path = dataop_item_path(spec);
-  if (!st->ops->stat(st, path, &it, &found, err))
+  path = http ? xstrdup(spec_str(spec, "file") ? spec_str(spec, "file") : "")
+              : dataop_item_path(spec);
+  long status = 0;
+  if (!gm_stat(st, http, path, &it, &found, &url, &status, err))
     goto done;
   out = val_object_new();
   if (!found) {
     if (!want[9]) {
-      err_set(err, ERR_DATA_NOT_FOUND, NULL, "the %s '%s' does not exist",
-              spec_str(spec, "file") ? "file" : "folder", path);
+      if (http)
+        err_set(err, ERR_DATA_NOT_FOUND, NULL,
+                "HTTP HEAD request to '%s' returned status %ld", url, status);
+      else
+        err_set(err, ERR_DATA_NOT_FOUND, NULL, "%s '%s' does not exist",
+                spec_str(spec, "file") ? "file" : "folder", path);
       val_unref(out);
       out = NULL;
       goto done;
@@ -561,13 +612,17 @@ Value *dataop_getmetadata(const Value *job, const atomic_int *cancel, Err *err)
   char tbuf[40];
   if (want[9])
     val_object_set_take(out, "exists", 6, val_bool(true));
-  if (want[0])
-    val_object_set_take(out, "itemName", 8, val_cstr(last_segment(path)));
+  if (want[0]) {
+    char *name = http ? url_item_name(url) : xstrdup(last_segment(path));
+    val_object_set_take(out, "itemName", 8, val_cstr(name));
+    free(name);
+  }
   if (want[1])
     val_object_set_take(out, "itemType", 8,
                         val_cstr(it.is_dir ? "Folder" : "File"));
   if (want[2] && !it.is_dir)
-    val_object_set_take(out, "size", 4, val_int(it.size));
+    val_object_set_take(out, "size", 4,
+                        it.size >= 0 ? val_int(it.size) : val_null());
   if (want[3] && it.ctime) {
     dataop_format_time(it.ctime, tbuf, sizeof tbuf);
     val_object_set_take(out, "created", 7, val_cstr(tbuf));
@@ -575,6 +630,8 @@ Value *dataop_getmetadata(const Value *job, const atomic_int *cancel, Err *err)
   if (want[4] && it.mtime) {
     dataop_format_time(it.mtime, tbuf, sizeof tbuf);
     val_object_set_take(out, "lastModified", 12, val_cstr(tbuf));
+  } else if (want[4] && http) {
+    val_object_set_take(out, "lastModified", 12, val_null());
   }
   if (want[5] && it.is_dir) {
     bool dfound;
@@ -599,7 +656,11 @@ Value *dataop_getmetadata(const Value *job, const atomic_int *cancel, Err *err)
     }
     val_object_set_take(out, "childItems", 10, arr);
   }
-  if (want[6] && !it.is_dir) {
+  if (want[6] && !it.is_dir && http) {
+    /* Only what the server states: nothing is downloaded to hash it. */
+    val_object_set_take(out, "contentMD5", 10,
+                        it.md5 ? val_cstr(it.md5) : val_null());
+  } else if (want[6] && !it.is_dir) {
     char *md5 = it.md5 ? xstrdup(it.md5) : md5_of(st, path, err);
     if (!md5) {
       val_unref(out);
@@ -617,10 +678,13 @@ Value *dataop_getmetadata(const Value *job, const atomic_int *cancel, Err *err)
   }
   ir_fields(out);
 done:
+  if (!out)
+    dataops_adf_style(err, "Source", spec, cancel);
   dataop_select_fini(&bufs);
   store_list_fini(&kids);
   store_item_fini(&it);
   free(path);
+  free(url);
   store_free(st);
   return out;
 }
@@ -720,6 +784,8 @@ Value *dataop_delete(const Value *job, const atomic_int *cancel, Err *err)
   val_object_set_take(out, "filesDeleted", 12, val_int(deleted));
   ir_fields(out);
 done:
+  if (!out)
+    dataops_adf_style(err, "Source", spec, cancel);
   dataop_select_fini(&bufs);
   store_list_fini(&files);
   store_list_fini(&all);
@@ -731,6 +797,43 @@ done:
 
 /* ---- Validation probe --------------------------------------------------- */
 
+/* HttpServer: the URL "exists" once a HEAD answers 2xx.  Until then
+ * every other answer, a refused connection and a timeout mean "not yet"
+ * (the item or the server may appear later), except 401 and 403: wrong
+ * credentials do not heal by waiting, so they fail at once. */
+static Value *probe_http(Store *st, const Value *spec, Err *err)
+{
+  const char *rel = spec_str(spec, "file");
+  StoreItem it = {0};
+  long status;
+  Err herr = ERR_INIT;
+  Value *out = NULL;
+  if (!store_http_head(st, rel ? rel : "", &it, &status, &herr)) {
+    if (status != 0) {
+      *err = herr;
+      return NULL;
+    }
+    status = 0;
+  }
+  if (status == 401 || status == 403) {
+    char *url = store_http_url(st, rel ? rel : "");
+    err_set(err, ERR_DATA_STORE, NULL,
+            "HTTP HEAD request to '%s' returned status %ld", url, status);
+    free(url);
+    return NULL;
+  }
+  bool found = status >= 200 && status <= 299;
+  out = val_object_new();
+  val_object_set_take(out, "exists", 6, val_bool(found));
+  if (found) {
+    val_object_set_take(out, "itemType", 8, val_cstr("File"));
+    if (it.size >= 0)
+      val_object_set_take(out, "size", 4, val_int(it.size));
+  }
+  store_item_fini(&it);
+  return out;
+}
+
 Value *dataop_probe(const Value *job, const atomic_int *cancel, Err *err)
 {
   const Value *spec = val_object_peek(job, "dataset");
@@ -738,16 +841,17 @@ Value *dataop_probe(const Value *job, const atomic_int *cancel, Err *err)
   StoreList kids;
   bool found;
   Value *out = NULL;
-  (void)cancel;
+  char *path = NULL;
   store_list_init(&kids);
-  if (dataop_is_http(spec)) {
-    err_set(err, ERR_DATA_UNSUPPORTED, NULL,
-            "Validation does not support HttpServer datasets");
-    return NULL;
-  }
   Store *st = dataop_open_store(spec, NULL, err);
-  char *path = dataop_item_path(spec);
-  if (!st || !st->ops->stat(st, path, &it, &found, err))
+  if (!st)
+    goto done;
+  if (dataop_is_http(spec)) {
+    out = probe_http(st, spec, err);
+    goto done;
+  }
+  path = dataop_item_path(spec);
+  if (!st->ops->stat(st, path, &it, &found, err))
     goto done;
   out = val_object_new();
   val_object_set_take(out, "exists", 6, val_bool(found));
@@ -766,6 +870,8 @@ Value *dataop_probe(const Value *job, const atomic_int *cancel, Err *err)
     }
   }
 done:
+  if (!out)
+    dataops_adf_style(err, "Source", spec, cancel);
   store_list_fini(&kids);
   store_item_fini(&it);
   free(path);

@@ -39,7 +39,8 @@ Value *dataop_copy(const Value *job, const atomic_int *cancel, Err *err);
 Value *dataop_lookup(const Value *job, const atomic_int *cancel, Err *err);
 
 /* GetMetadata.  job = {"dataset": spec, "fieldList": [...],
- * "storeSettings": {...}|null}.  Output: the requested fields. */
+ * "storeSettings": {...}|null}.  Output: the requested fields.
+ * HttpServer: one HEAD request; childItems and created fail by name. */
 Value *dataop_getmetadata(const Value *job, const atomic_int *cancel, Err *err);
 
 /* Delete.  job = {"dataset": spec, "recursive": bool, "storeSettings":
@@ -48,7 +49,9 @@ Value *dataop_delete(const Value *job, const atomic_int *cancel, Err *err);
 
 /* One Validation probe.  job = {"dataset": spec}.  Output {"exists",
  * "itemType", "size", "childItems": n (folders)}; never fails for a
- * missing item. */
+ * missing item.  HttpServer: a HEAD request; any answer but 2xx (and a
+ * refused connection or timeout) is "not yet", except 401/403, which
+ * fail; "size" only with a Content-Length. */
 Value *dataop_probe(const Value *job, const atomic_int *cancel, Err *err);
 
 /* ---- Shared helpers (dataops.c) -------------------------------------- */
@@ -91,5 +94,8 @@ bool dataop_is_http(const Value *spec);
  * messages already in that shape alone. */
 void dataops_adf_style(Err *err, const char *side, const Value *spec,
                        const atomic_int *cancel);
+/* The shape itself: wraps err->msg (when set and not already wrapped)
+ * with the inner ErrorCode 'code'.  Validation's timeout uses it. */
+void dataops_adf_message(Err *err, const char *side, const char *code);
 
 #endif /* ACTIVITIES_DATAOPS_H */

@@ -383,6 +383,14 @@ static Value *blob_conn(Ctx *cx, const Value *tp, Err *err)
   const char *cs = ds_str(tp, "connectionString");
   const char *sas_uri = ds_str(tp, "sasUri");
   const char *endpoint = ds_str(tp, "serviceEndpoint");
+  if (!cs && !sas_uri && !endpoint && ds_get(tp, "containerUri")) {
+    val_unref(c);
+    err_set(err, ERR_DATA_UNSUPPORTED, NULL,
+            "AzureBlobStorage 'containerUri' (anonymous access) is not "
+            "supported: use a connectionString, 'sasUri' or "
+            "'serviceEndpoint'");
+    return NULL;
+  }
   if (cs) {
     char *dev = cs_field(cs, "UseDevelopmentStorage");
     char *name = cs_field(cs, "AccountName");

@@ -106,7 +106,9 @@ void store_list_sort(StoreList *l);
 typedef struct Store Store;
 typedef struct StoreOps {
   const char *name; /* "FileServer", "AzureBlobStorage", "HttpServer" */
-  /* Looks 'path' up.  *found false (and true returned) when absent. */
+  /* Looks 'path' up.  *found false (and true returned) when absent.
+   * HttpServer: a HEAD request; 404 and 410 are "absent", another
+   * non-2xx status fails (ERR_DATA_STORE). */
   bool (*stat)(Store *st, const char *path, StoreItem *out, bool *found,
                Err *err);
   /* Appends the items below folder 'dir' ("" = root) to 'out', with
@@ -144,6 +146,21 @@ void store_free(Store *st); /* NULL is ignored */
 Store *store_file_open(const Value *conn, Err *err);
 Store *store_blob_open(const Value *conn, Err *err);
 Store *store_http_open(const Value *conn, Err *err);
+
+/* HttpServer stores only: one HEAD request for 'path' (a relativeUrl).
+ * True when a response arrived, whatever its status: *status is the
+ * final HTTP status and, for 2xx, *out is filled (size -1 without a
+ * Content-Length, mtime/ctime 0 without a Last-Modified, md5 NULL without
+ * a Content-MD5; the caller finis it).  False with *err set
+ * (ERR_DATA_STORE naming the URL) when no response arrived: *status is
+ * then 0 for a refused connection or a timeout (the server may come up
+ * later) and -1 for anything else (TLS, a malformed URL, not an
+ * HttpServer store). */
+bool store_http_head(Store *st, const char *path, StoreItem *out, long *status,
+                     Err *err);
+/* The absolute URL of 'path' on an HttpServer store (malloc'd); a copy of
+ * 'path' for other stores.  For messages. */
+char *store_http_url(Store *st, const char *path);
 
 /* ---- Paths and wildcards --------------------------------------------- */
 

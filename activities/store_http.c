@@ -6,7 +6,8 @@
  * certificates are verified unless enableServerCertificateValidation is
  * false.  Responses are streamed through http.h's on_body callback on
  * the store's own HttpClient (a store lives on one worker thread), so
- * memory does not grow with the size of the item.
+ * memory does not grow with the size of the item.  stat() is one HEAD
+ * request (GetMetadata, Validation): 2xx exists, 404/410 does not.
  */
 #include "activities/store.h"
 
@@ -17,8 +18,11 @@
 
 #include <openssl/evp.h>
 
+#include "activities/dataops.h"
 #include "activities/http.h"
 #include "expr/strbuf.h"
+
+static const struct StoreOps http_ops;
 
 typedef struct HttpStore {
   Store base;
@@ -36,17 +40,6 @@ static bool read_only(const char *what, Err *err)
 {
   return err_set(err, ERR_DATA_UNSUPPORTED, NULL,
                  "HttpServer datasets are read-only: cannot %s", what);
-}
-
-static bool hs_stat(Store *st, const char *path, StoreItem *out, bool *found,
-                    Err *err)
-{
-  (void)st;
-  (void)err;
-  memset(out, 0, sizeof *out);
-  out->path = xstrdup(path);
-  *found = true; /* known only by fetching it; a GET will tell */
-  return true;
 }
 
 static bool hs_list(Store *st, const char *dir, bool recursive, StoreList *out,
@@ -80,6 +73,107 @@ static char *full_url(HttpStore *hs, const char *rel)
     sb_puts(&sb, rel);
   }
   return sb_take(&sb);
+}
+
+/* ---- HEAD: stat ----------------------------------------------------------
+ *
+ * One HEAD request answers exists (2xx), size (Content-Length), the
+ * modification time (Last-Modified) and Content-MD5.  Nothing is
+ * downloaded.  The configured requestMethod and body are for reading
+ * the item, not for asking about it, so they are not used here. */
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate; the obsolete
+ * forms are not produced by current servers).  0 when unparseable. */
+static int64_t http_date(const char *s)
+{
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  char mon[4] = "", tz[4] = "";
+  int d, y, h, mi, se;
+  if (!s ||
+      sscanf(s, "%*3s, %d %3s %d %d:%d:%d %3s", &d, mon, &y, &h, &mi, &se,
+             tz) != 7 ||
+      strcmp(tz, "GMT") != 0)
+    return 0;
+  const char *m = strstr(months, mon);
+  if (!m || strlen(mon) != 3 || (m - months) % 3 != 0)
+    return 0;
+  char iso[40];
+  int64_t t;
+  snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", y,
+           (int)(m - months) / 3 + 1, d, h, mi, se);
+  return dataop_parse_time(iso, &t) ? t : 0;
+}
+
+bool store_http_head(Store *st, const char *path, StoreItem *out, long *status,
+                     Err *err)
+{
+  memset(out, 0, sizeof *out);
+  *status = -1;
+  if (!st || st->ops != &http_ops)
+    return err_set(err, ERR_INTERNAL, NULL,
+                   "store_http_head needs an HttpServer store");
+  HttpStore *hs = (HttpStore *)st;
+  char *url = full_url(hs, path);
+  HttpRequest req = {0};
+  req.method = "HEAD";
+  req.url = url;
+  req.headers = (const char *const *)hs->headers;
+  req.n_headers = hs->n_headers;
+  req.insecure = hs->insecure;
+  req.timeout_ms = hs->timeout_ms;
+  HttpResponse r;
+  bool ok = http_perform(hs->http, &req, &r);
+  if (!ok) {
+    *status =
+        r.result == HTTP_ERR_CONNECT || r.result == HTTP_ERR_TIMEOUT ? 0 : -1;
+    err_set(err, ERR_DATA_STORE, NULL, "HTTP HEAD request to '%s' failed: %s",
+            url, r.error ? r.error : http_result_name(r.result));
+  } else if ((*status = r.status) >= 200 && r.status <= 299) {
+    out->path = xstrdup(path);
+    out->size = -1;
+    const char *cl = http_response_header(&r, "Content-Length");
+    char *end;
+    if (cl && *cl) {
+      long long n = strtoll(cl, &end, 10);
+      if (*end == '\0' && n >= 0)
+        out->size = (int64_t)n;
+    }
+    out->mtime = http_date(http_response_header(&r, "Last-Modified"));
+    out->ctime = out->mtime;
+    const char *md5 = http_response_header(&r, "Content-MD5");
+    if (md5 && *md5)
+      out->md5 = xstrdup(md5);
+  }
+  http_response_fini(&r);
+  free(url);
+  return ok;
+}
+
+char *store_http_url(Store *st, const char *path)
+{
+  return st && st->ops == &http_ops ? full_url((HttpStore *)st, path)
+                                    : xstrdup(path);
+}
+
+static bool hs_stat(Store *st, const char *path, StoreItem *out, bool *found,
+                    Err *err)
+{
+  long status;
+  *found = false;
+  if (!store_http_head(st, path, out, &status, err))
+    return false;
+  if (status >= 200 && status <= 299) {
+    *found = true;
+    return true;
+  }
+  store_item_fini(out);
+  if (status == 404 || status == 410)
+    return true;
+  char *url = full_url((HttpStore *)st, path);
+  err_set(err, ERR_DATA_STORE, NULL,
+          "HTTP HEAD request to '%s' returned status %ld", url, status);
+  free(url);
+  return false;
 }
 
 /* ---- The body stream ----------------------------------------------------

@@ -6,7 +6,8 @@
  * --clock virtual finishes at once.  Succeeds when the item exists and
  * meets minimumSize (files) or childItems (folders: true = not empty,
  * false = empty, absent = exists); fails when 'timeout' (default
- * 0.12:00:00, as the docs say) passes first.
+ * 0.12:00:00, as the docs say) passes first.  HttpServer datasets are
+ * probed with HEAD requests: the URL exists once it answers 2xx.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,15 @@ static ActStep val_start(ActRun *run, Err *err)
   Value *spec = data_resolve(run, ds_get(in, "dataset"), "dataset", err);
   if (!spec)
     return ACT_DONE;
+  const Value *ci = ds_get(in, "childItems");
+  if (dataop_is_http(spec) && ci && val_kind(ci) != VAL_NULL) {
+    err_set(err, ERR_DATA_UNSUPPORTED, NULL,
+            "Validation 'childItems' is not supported for HttpServer dataset "
+            "'%s' (a URL cannot be listed: no folders)",
+            ds_str(spec, "dataset"));
+    val_unref(spec);
+    return ACT_DONE;
+  }
   Value *job = val_object_new();
   val_object_set_take(job, "dataset", 7, spec);
   ActStep r = data_start(run, dataop_probe, job);
@@ -111,10 +121,17 @@ static ActStep val_step(ActRun *run, Err *err)
   }
   val_unref(probe);
   if (now >= st->deadline) {
+    const Value *spec = ds_get(st->job_spec, "dataset");
+    char *path = dataop_is_http(spec) ? NULL : dataop_item_path(spec);
+    const char *file = ds_str(spec, "file");
     err_set(err, ERR_DATA_TIMEOUT, NULL,
-            "Validation timed out: the dataset did not meet the conditions "
-            "within %lld seconds",
+            "Validation timed out: dataset '%s' (%s '%s') did not meet the "
+            "conditions within %lld seconds",
+            ds_str(spec, "dataset"), path ? (file ? "file" : "folder") : "URL",
+            path ? path : (file ? file : ""),
             (long long)((st->deadline - st->started) / TICKS_PER_SECOND));
+    free(path);
+    dataops_adf_message(err, "Source", "UserErrorValidationTimeout");
     return ACT_DONE;
   }
   act_wake_at(run,

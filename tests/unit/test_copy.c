@@ -7,7 +7,8 @@
  * the activities do, runs the operation exactly as its worker thread
  * would (job through JSON text) and checks bytes and rows.  The
  * atomicity case injects a failure mid-copy and checks nothing partial is
- * left and the source is untouched.
+ * left and the source is untouched.  A table checks that every option
+ * docs/datasets.md lists as not supported fails by name.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -767,6 +768,209 @@ static void test_delete_probe(Factory *f)
   val_unref(out);
 }
 
+/* ---- Every "not supported" of docs/datasets.md fails by name ----------- */
+
+#define FS_LOC                                                                 \
+  "{\"location\": {\"type\": \"FileServerLocation\", \"folderPath\": \"u\", "  \
+  "\"fileName\": \"in.csv\"}"
+#define BLOB_LOC                                                               \
+  "{\"location\": {\"type\": \"AzureBlobStorageLocation\", \"container\": "    \
+  "\"c\", \"fileName\": \"in.csv\"}}"
+#define HTTP_LOC                                                               \
+  "{\"location\": {\"type\": \"HttpServerLocation\", \"relativeUrl\": "        \
+  "\"in.csv\"}}"
+#define BLOB_LS(tp)                                                            \
+  "{\"type\": \"AzureBlobStorage\", \"typeProperties\": " tp "}"
+#define HTTP_LS(tp) "{\"type\": \"HttpServer\", \"typeProperties\": " tp "}"
+#define OTHER_LS(t) "{\"type\": \"" t "\", \"typeProperties\": {}}"
+
+typedef struct Unsupported {
+  const char *name;    /* what the message must name */
+  const char *op;      /* "copy", "lookup", "getmetadata", "delete" */
+  const char *ls;      /* properties of linked service L; NULL: FileServer */
+  const char *ds_type; /* type of dataset S; NULL: DelimitedText */
+  const char *ds_tp;   /* typeProperties of S; NULL: FS_LOC "}" */
+  const char *src_tp;  /* Copy source / Lookup source typeProperties */
+  const char *rest;    /* the rest of the job (Copy: translator...) */
+} Unsupported;
+
+static const Unsupported unsupported[] = {
+    /* Dataset types. */
+    {"Parquet", "copy", NULL, "Parquet", NULL, NULL, NULL},
+    {"Avro", "lookup", NULL, "Avro", NULL, NULL, NULL},
+    {"Excel", "getmetadata", NULL, "Excel", NULL, NULL,
+     "{\"fieldList\": [\"exists\"]}"},
+    {"Xml", "copy", NULL, "Xml", NULL, NULL, NULL},
+    {"Orc", "copy", NULL, "Orc", NULL, NULL, NULL},
+    {"AzureSqlTable", "lookup", NULL, "AzureSqlTable", "{}", NULL, NULL},
+    {"AzureBlob", "copy", NULL, "AzureBlob", "{\"folderPath\": \"u\"}", NULL,
+     NULL},
+    /* Linked services. */
+    {"AzureBlobFS", "copy", OTHER_LS("AzureBlobFS"), NULL, NULL, NULL, NULL},
+    {"AzureFileStorage", "delete", OTHER_LS("AzureFileStorage"), NULL, NULL,
+     NULL, NULL},
+    {"Sftp", "copy", OTHER_LS("Sftp"), NULL, NULL, NULL, NULL},
+    {"AmazonS3", "getmetadata", OTHER_LS("AmazonS3"), NULL, NULL, NULL,
+     "{\"fieldList\": [\"exists\"]}"},
+    {"RestService", "copy", OTHER_LS("RestService"), NULL, NULL, NULL, NULL},
+    {"ServicePrincipalCert", "copy",
+     BLOB_LS("{\"serviceEndpoint\": \"https://a.blob.core.windows.net\", "
+             "\"servicePrincipalId\": \"x\", \"tenant\": \"t\", "
+             "\"servicePrincipalCredentialType\": \"ServicePrincipalCert\"}"),
+     NULL, BLOB_LOC, NULL, NULL},
+    {"account key", "copy",
+     BLOB_LS("{\"serviceEndpoint\": \"https://a.blob.core.windows.net\", "
+             "\"authenticationType\": \"AccountKey\", \"accountKey\": "
+             "\"a2V5\"}"),
+     NULL, BLOB_LOC, NULL, NULL},
+    {"containerUri", "copy",
+     BLOB_LS("{\"containerUri\": \"https://a.blob.core.windows.net/c\"}"), NULL,
+     BLOB_LOC, NULL, NULL},
+    {"Digest", "copy",
+     HTTP_LS("{\"url\": \"http://127.0.0.1:1/\", \"authenticationType\": "
+             "\"Digest\"}"),
+     NULL, HTTP_LOC, NULL, NULL},
+    {"Windows", "lookup",
+     HTTP_LS("{\"url\": \"http://127.0.0.1:1/\", \"authenticationType\": "
+             "\"Windows\"}"),
+     NULL, HTTP_LOC, NULL, NULL},
+    {"ClientCertificate", "copy",
+     HTTP_LS("{\"url\": \"http://127.0.0.1:1/\", \"authenticationType\": "
+             "\"ClientCertificate\"}"),
+     NULL, HTTP_LOC, NULL, NULL},
+    {"requestMethod 'PUT'", "copy",
+     HTTP_LS("{\"url\": \"http://127.0.0.1:1/\"}"), NULL, HTTP_LOC,
+     "{\"storeSettings\": {\"requestMethod\": \"PUT\"}}", NULL},
+    {"HttpServer", "delete", HTTP_LS("{\"url\": \"http://127.0.0.1:1/\"}"),
+     NULL, HTTP_LOC, NULL, NULL},
+    /* Compression. */
+    {"bzip2", "copy", NULL, NULL, FS_LOC ", \"compressionCodec\": \"bzip2\"}",
+     NULL, NULL},
+    {"ZipDeflate", "copy", NULL, "Binary",
+     FS_LOC ", \"compression\": {\"type\": \"ZipDeflate\"}}", NULL, NULL},
+    {"snappy", "lookup", NULL, NULL,
+     FS_LOC ", \"compressionCodec\": \"snappy\"}", NULL, NULL},
+    {"lz4", "copy", NULL, "Json",
+     FS_LOC ", \"compression\": {\"type\": "
+            "\"lz4\"}}",
+     NULL, NULL},
+    {"TarGzip", "copy", NULL, "Binary",
+     FS_LOC ", \"compression\": {\"type\": \"TarGzip\"}}", NULL, NULL},
+    {"Tar", "copy", NULL, "Binary",
+     FS_LOC ", \"compression\": {\"type\": \"Tar\"}}", NULL, NULL},
+    {"compressionProperties", "copy", NULL, NULL, NULL,
+     "{\"formatSettings\": {\"type\": \"DelimitedTextReadSettings\", "
+     "\"compressionProperties\": {\"type\": \"ZipDeflateReadSettings\"}}}",
+     NULL},
+    /* Encodings and delimiters. */
+    {"windows-1252", "copy", NULL, NULL,
+     FS_LOC ", \"encodingName\": \"windows-1252\"}", NULL, NULL},
+    {"SHIFT-JIS", "lookup", NULL, NULL,
+     FS_LOC ", \"encodingName\": \"SHIFT-JIS\"}", NULL, NULL},
+    {"columnDelimiter", "copy", NULL, NULL,
+     FS_LOC ", \"columnDelimiter\": \"||\"}", NULL, NULL},
+    {"rowDelimiter", "copy", NULL, NULL, FS_LOC ", \"rowDelimiter\": \";;\"}",
+     NULL, NULL},
+    /* Store settings and Copy options. */
+    {"fileListPath", "copy", NULL, NULL, NULL,
+     "{\"storeSettings\": {\"fileListPath\": \"u/list.txt\"}}", NULL},
+    {"enablePartitionDiscovery", "lookup", NULL, NULL, NULL,
+     "{\"storeSettings\": {\"enablePartitionDiscovery\": true}}", NULL},
+    {"partitionRootPath", "copy", NULL, NULL, NULL,
+     "{\"storeSettings\": {\"partitionRootPath\": \"u\"}}", NULL},
+    {"fileListPath", "delete", NULL, NULL, NULL, NULL,
+     "{\"storeSettings\": {\"fileListPath\": \"u/list.txt\"}}"},
+    {"enableStaging", "copy", NULL, NULL, NULL, NULL,
+     "{\"enableStaging\": true, \"stagingSettings\": {}}"},
+    {"schemaMapping", "copy", NULL, NULL, NULL, NULL,
+     "{\"translator\": {\"type\": \"TabularTranslator\", \"schemaMapping\": "
+     "{\"a\": \"b\"}}}"},
+    {"dateTimeFormat", "copy", NULL, NULL, NULL, NULL,
+     "{\"translator\": {\"type\": \"TabularTranslator\", \"typeConversion\": "
+     "true, \"typeConversionSettings\": {\"allowDataTruncation\": true, "
+     "\"dateTimeFormat\": \"yyyy-MM-dd\"}}}"},
+    {"culture", "copy", NULL, NULL, NULL, NULL,
+     "{\"translator\": {\"type\": \"TabularTranslator\", "
+     "\"typeConversionSettings\": {\"culture\": \"de-DE\"}}}"},
+    {"redirectIncompatibleRowSettings", "copy", NULL, NULL, NULL, NULL,
+     "{\"enableSkipIncompatibleRow\": true, "
+     "\"redirectIncompatibleRowSettings\": {\"linkedServiceName\": "
+     "{\"referenceName\": \"F\"}, \"path\": \"bad\"}}"},
+    {"enableLogging", "delete", NULL, NULL, NULL, NULL,
+     "{\"enableLogging\": true}"},
+};
+
+/* One row: a factory with linked service L (the row's, or a FileServer),
+ * dataset S on it, FileServer F and a Json/Binary sink D on F. */
+static void check_unsupported(const Unsupported *u)
+{
+  const char *type = u->ds_type ? u->ds_type : "DelimitedText";
+  bool binary = strcmp(type, "Binary") == 0;
+  StrBuf sb;
+  sb_init(&sb);
+  sb_printf(&sb,
+            "[{\"kind\": \"linkedService\", \"name\": \"F\", \"properties\": "
+            "{\"type\": \"FileServer\", \"typeProperties\": {\"host\": "
+            "\"%s\"}}},",
+            fx_root);
+  if (u->ls)
+    sb_printf(&sb,
+              "{\"kind\": \"linkedService\", \"name\": \"L\", "
+              "\"properties\": %s},",
+              u->ls);
+  else
+    sb_printf(&sb,
+              "{\"kind\": \"linkedService\", \"name\": \"L\", \"properties\": "
+              "{\"type\": \"FileServer\", \"typeProperties\": {\"host\": "
+              "\"%s\"}}},",
+              fx_root);
+  sb_printf(&sb,
+            "{\"kind\": \"dataset\", \"name\": \"S\", \"properties\": "
+            "{\"type\": \"%s\", \"linkedServiceName\": {\"referenceName\": "
+            "\"L\"}, \"typeProperties\": %s}},"
+            "{\"kind\": \"dataset\", \"name\": \"D\", \"properties\": "
+            "{\"type\": \"%s\", \"linkedServiceName\": {\"referenceName\": "
+            "\"F\"}, \"typeProperties\": {\"location\": {\"type\": "
+            "\"FileServerLocation\", \"folderPath\": \"u-out\", \"fileName\": "
+            "\"out.bin\"}}}}]",
+            type, u->ds_tp ? u->ds_tp : FS_LOC "}", binary ? "Binary" : "Json");
+  Factory *f = fx_factory(sb.s);
+  sb_fini(&sb);
+  Err err = ERR_INIT;
+  Value *out = NULL;
+  if (strcmp(u->op, "copy") == 0) {
+    out = fx_copy(f, "S", NULL, "D", NULL, u->src_tp, NULL, u->rest, &err);
+  } else {
+    DataOpFn fn = strcmp(u->op, "lookup") == 0   ? dataop_lookup
+                  : strcmp(u->op, "delete") == 0 ? dataop_delete
+                                                 : dataop_getmetadata;
+    const char *key = fn == dataop_lookup ? "source" : "dataset";
+    StrBuf job;
+    sb_init(&job);
+    if (fn == dataop_lookup)
+      sb_printf(&job, "{\"settings\": %s}", u->src_tp ? u->src_tp : "{}");
+    else
+      sb_puts(&job, u->rest ? u->rest : "{}");
+    out = run_op(fn, f, "S", NULL, key, job.s, &err);
+    sb_fini(&job);
+  }
+  CHECK(!out && err.code == ERR_DATA_UNSUPPORTED && strstr(err.msg, u->name),
+        "%s with '%s' fails by name (DATA_UNSUPPORTED): %s [%s]", u->op,
+        u->name, err_code_name(err.code), err.msg);
+  CHECK(!fx_exists("u-out/out.bin"), "%s with '%s' wrote nothing", u->op,
+        u->name);
+  val_unref(out);
+  factory_free(f);
+}
+
+static void test_unsupported(void)
+{
+  fx_puts("u/in.csv", "a,b\r\n1,2\r\n");
+  fx_puts("u/list.txt", "in.csv\n");
+  for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
+    check_unsupported(&unsupported[i]);
+}
+
 int main(void)
 {
   fx_tmpdir();
@@ -779,6 +983,7 @@ int main(void)
   test_lookup(f);
   test_getmetadata(f);
   test_delete_probe(f);
+  test_unsupported();
   factory_free(f);
   fx_cleanup();
   return CHECK_DONE();

@@ -1,6 +1,7 @@
 /*
- * tests/unit/test_data_http.c -- streamed HTTP bodies, HEAD, and Blob
- *                                stores authenticated with Azure AD tokens
+ * tests/unit/test_data_http.c -- streamed HTTP bodies, HEAD, GetMetadata
+ *                                and Validation on HttpServer datasets,
+ *                                and Blob stores with Azure AD tokens
  *
  * One loopback server (tests/support/httpd.h) plays every part: an
  * HttpServer source, the token endpoints of the credential chain
@@ -16,7 +17,12 @@
 #include <string.h>
 
 #include "activities/http.h"
+#include "activities/registry.h"
 #include "activities/store.h"
+#include "interp/load.h"
+#include "interp/report.h"
+#include "interp/run.h"
+#include "interp/sched.h"
 #include "tests/check.h"
 #include "tests/support/httpd.h"
 #include "tests/unit/data_fixture.h"
@@ -42,6 +48,8 @@ typedef struct Server {
   char *big; /* BIG_LEN pattern bytes */
   int n_token_imds, n_token_app, n_token_aad;
   int n_blob, n_bad_auth, n_head;
+  int n_meta_head, n_meta_get; /* requests for /files/meta.csv */
+  int n_later, later_misses;   /* /files/later.txt: 404 'misses' times */
   char last_aad_body[512];
   bool token_fail;
   FakeBlob blobs[16];
@@ -261,6 +269,23 @@ static void handler(void *ud, const HttpdRequest *req, HttpdReply *rep)
     } else {
       httpd_reply(rep, 200, "text/csv", "id,name\r\n1,Ann\r\n");
     }
+  } else if (strncmp(t, "/files/meta.csv", 15) == 0) {
+    if (strcmp(req->method, "HEAD") == 0)
+      srv.n_meta_head++;
+    else
+      srv.n_meta_get++;
+    httpd_add_header(rep, "Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT");
+    httpd_add_header(rep, "Content-MD5", "bm90IGEgcmVhbCBoYXNoIQ==");
+    httpd_reply(rep, 200, "text/csv", "id,name\r\n1,Ann\r\n");
+  } else if (strcmp(t, "/files/later.txt") == 0) {
+    if (++srv.n_later <= srv.later_misses)
+      httpd_reply(rep, 404, "text/plain", "not yet");
+    else
+      httpd_reply(rep, 200, "text/plain", "ready!");
+  } else if (strcmp(t, "/files/denied") == 0) {
+    httpd_reply(rep, 403, "text/plain", "forbidden");
+  } else if (strcmp(t, "/files/broken") == 0) {
+    httpd_reply(rep, 500, "text/plain", "boom");
   } else {
     httpd_reply(rep, 404, "text/plain", "no such file here");
   }
@@ -388,6 +413,273 @@ static void test_http_store(Httpd *h)
             err.code == ERR_DATA_STORE && strstr(err.msg, "127.0.0.1:1"),
         "connection refused: %s", err.msg);
   store_free(st);
+}
+
+/* ---- GetMetadata and Validation on HttpServer (HEAD) ------------------ */
+
+static Factory *web_factory(Httpd *h)
+{
+  StrBuf sb;
+  sb_init(&sb);
+  sb_printf(
+      &sb,
+      "[{\"kind\": \"linkedService\", \"name\": \"Web\", \"properties\": "
+      "{\"type\": \"HttpServer\", \"typeProperties\": {\"url\": "
+      "\"%s/files/\", \"authenticationType\": \"Anonymous\"}}},"
+      "{\"kind\": \"linkedService\", \"name\": \"Dead\", \"properties\": "
+      "{\"type\": \"HttpServer\", \"typeProperties\": {\"url\": "
+      "\"http://127.0.0.1:1/\", \"authenticationType\": \"Anonymous\"}}},"
+      "{\"kind\": \"dataset\", \"name\": \"WebCsv\", \"properties\": {"
+      "\"type\": \"DelimitedText\", \"linkedServiceName\": {\"referenceName\":"
+      " \"Web\"}, \"parameters\": {\"rel\": {\"type\": \"String\"}}, "
+      "\"typeProperties\": {\"location\": {\"type\": \"HttpServerLocation\", "
+      "\"relativeUrl\": \"@dataset().rel\"}, \"firstRowAsHeader\": true}}},"
+      "{\"kind\": \"dataset\", \"name\": \"DeadBin\", \"properties\": {"
+      "\"type\": \"Binary\", \"linkedServiceName\": {\"referenceName\":"
+      " \"Dead\"}, \"typeProperties\": {\"location\": {\"type\": "
+      "\"HttpServerLocation\", \"relativeUrl\": \"x.bin\"}}}}]",
+      httpd_url(h));
+  Factory *f = fx_factory(sb.s);
+  sb_fini(&sb);
+  return f;
+}
+
+/* Runs GetMetadata on WebCsv(rel) with 'fields' (JSON array text). */
+static Value *web_meta(Factory *f, const char *rel, const char *fields,
+                       Err *err)
+{
+  char params[256];
+  snprintf(params, sizeof params, "{\"rel\": \"%s\"}", rel);
+  Value *spec = fx_resolve(f, "WebCsv", params, NULL, err);
+  if (!spec)
+    return NULL;
+  Value *job = val_object_new();
+  val_object_set_take(job, "dataset", 7, spec);
+  val_object_set_take(job, "fieldList", 9, fx_json(fields));
+  atomic_int cancel = 0;
+  Value *out = dataop_getmetadata(job, &cancel, err);
+  val_unref(job);
+  return out;
+}
+
+static const char *out_str(const Value *o, const char *k)
+{
+  const char *s = ds_str(o, k);
+  return s ? s : "(none)";
+}
+
+static void test_http_getmetadata(Httpd *h)
+{
+  Factory *f = web_factory(h);
+  Err err = ERR_INIT;
+  int gets = srv.n_meta_get, heads = srv.n_meta_head;
+  Value *out = web_meta(f, "meta.csv",
+                        "[\"exists\", \"itemName\", \"itemType\", \"size\", "
+                        "\"lastModified\", \"contentMD5\"]",
+                        &err);
+  CHECK(out && ds_bool(out, "exists", false) &&
+            strcmp(out_str(out, "itemName"), "meta.csv") == 0 &&
+            strcmp(out_str(out, "itemType"), "File") == 0 &&
+            fx_int(out, "size") == 16 &&
+            strcmp(out_str(out, "lastModified"), "2015-10-21T07:28:00Z") == 0 &&
+            strcmp(out_str(out, "contentMD5"), "bm90IGEgcmVhbCBoYXNoIQ==") == 0,
+        "HttpServer GetMetadata from one HEAD: %s", out ? "fields" : err.msg);
+  CHECK(srv.n_meta_head == heads + 1 && srv.n_meta_get == gets,
+        "GetMetadata sent one HEAD and no GET (%d HEAD, %d GET)",
+        srv.n_meta_head - heads, srv.n_meta_get - gets);
+  val_unref(out);
+
+  out = web_meta(f, "meta.csv?v=2", "[\"itemName\", \"columnCount\"]", &err);
+  CHECK(out && strcmp(out_str(out, "itemName"), "meta.csv") == 0 &&
+            fx_int(out, "columnCount") == 2,
+        "itemName drops the query; columnCount reads the body: %s",
+        out ? out_str(out, "itemName") : err.msg);
+  val_unref(out);
+
+  out = web_meta(f, "small.txt", "[\"contentMD5\", \"lastModified\"]", &err);
+  const Value *md5 = ds_get(out, "contentMD5");
+  const Value *lm = ds_get(out, "lastModified");
+  CHECK(out && md5 && val_kind(md5) == VAL_NULL && lm &&
+            val_kind(lm) == VAL_NULL,
+        "no Content-MD5 / Last-Modified: the fields are null");
+  val_unref(out);
+
+  out = web_meta(f, "missing.csv", "[\"exists\", \"size\"]", &err);
+  CHECK(out && !ds_bool(out, "exists", true) && !ds_get(out, "size"),
+        "404 with 'exists' requested: {exists: false}");
+  val_unref(out);
+
+  err_clear(&err);
+  out = web_meta(f, "missing.csv", "[\"size\"]", &err);
+  CHECK(!out && err.code == ERR_DATA_NOT_FOUND &&
+            strstr(err.msg, "Failure happened on 'Source' side. "
+                            "ErrorCode=HttpFileFailedToRead,") &&
+            strstr(err.msg, "/files/missing.csv") && strstr(err.msg, "404"),
+        "404 without 'exists' fails in ADF's shape: %s", err.msg);
+  val_unref(out);
+
+  err_clear(&err);
+  out = web_meta(f, "denied", "[\"exists\"]", &err);
+  CHECK(!out && err.code == ERR_DATA_STORE && strstr(err.msg, "403") &&
+            strstr(err.msg, "ErrorCode=HttpFileFailedToRead,"),
+        "403 fails even with 'exists': %s", err.msg);
+  val_unref(out);
+
+  static const char *const refused[] = {"childItems", "created"};
+  for (int i = 0; i < 2; i++) {
+    char fl[64];
+    snprintf(fl, sizeof fl, "[\"exists\", \"%s\"]", refused[i]);
+    err_clear(&err);
+    out = web_meta(f, "meta.csv", fl, &err);
+    CHECK(!out && err.code == ERR_DATA_UNSUPPORTED &&
+              strstr(err.msg, refused[i]) && strstr(err.msg, "HttpServer"),
+          "GetMetadata '%s' on HttpServer fails by name: %s", refused[i],
+          err.msg);
+    val_unref(out);
+  }
+  factory_free(f);
+}
+
+static Value *web_probe(Factory *f, const char *ds, const char *params,
+                        Err *err)
+{
+  Value *spec = fx_resolve(f, ds, params, NULL, err);
+  if (!spec)
+    return NULL;
+  Value *job = val_object_new();
+  val_object_set_take(job, "dataset", 7, spec);
+  atomic_int cancel = 0;
+  Value *out = dataop_probe(job, &cancel, err);
+  val_unref(job);
+  return out;
+}
+
+static void test_http_probe(Httpd *h)
+{
+  Factory *f = web_factory(h);
+  Err err = ERR_INIT;
+  srv.n_later = 0;
+  srv.later_misses = 1;
+  Value *a = web_probe(f, "WebCsv", "{\"rel\": \"later.txt\"}", &err);
+  Value *b = web_probe(f, "WebCsv", "{\"rel\": \"later.txt\"}", &err);
+  CHECK(a && !ds_bool(a, "exists", true) && b && ds_bool(b, "exists", false) &&
+            fx_int(b, "size") == 6 &&
+            strcmp(out_str(b, "itemType"), "File") == 0,
+        "probe: 404 is 'not yet', then 200 exists with its size");
+  val_unref(a);
+  val_unref(b);
+  a = web_probe(f, "WebCsv", "{\"rel\": \"broken\"}", &err);
+  CHECK(a && !ds_bool(a, "exists", true), "probe: 500 is 'not yet'");
+  val_unref(a);
+  a = web_probe(f, "DeadBin", NULL, &err);
+  CHECK(a && !ds_bool(a, "exists", true),
+        "probe: a refused connection is 'not yet': %s", a ? "ok" : err.msg);
+  val_unref(a);
+  err_clear(&err);
+  a = web_probe(f, "WebCsv", "{\"rel\": \"denied\"}", &err);
+  CHECK(!a && err.code == ERR_DATA_STORE && strstr(err.msg, "403") &&
+            strstr(err.msg, "ErrorCode=HttpFileFailedToRead,"),
+        "probe: 403 fails at once: %s", err.msg);
+  val_unref(a);
+  factory_free(f);
+}
+
+/* Runs one pipeline document against 'f' under the virtual clock and
+ * returns its report (owned) or NULL. */
+static Value *run_pipeline(Factory *f, const char *pipeline_json)
+{
+  Err err = ERR_INIT;
+  Pipeline *pl =
+      load_pipeline_value(fx_json(pipeline_json), NULL, "test_data_http", &err);
+  if (!pl) {
+    fprintf(stderr, "load: %s\n", err.msg);
+    return NULL;
+  }
+  EngineOptions opt = {0};
+  clk_init_virtual(&opt.clock, 0);
+  clk_parse_time("2024-05-01T00:00:00Z", &opt.clock.now);
+  opt.seed = 1;
+  Value *report = NULL;
+  Engine *eng = NULL;
+  PipelineRun *pr = NULL;
+  RunArgs args = {0};
+  if (!run_precheck(pl, &err) || !(eng = engine_new(&opt, &err)))
+    goto done;
+  engine_set_leaf_lookup(eng, act_registry_find);
+  engine_set_log(eng, NULL);
+  if (!(pr = run_new(eng, pl, f, &args, NULL, NULL, &err)))
+    goto done;
+  run_start(pr);
+  if (engine_run(eng, &err))
+    report = report_build(pr);
+done:
+  if (!report)
+    fprintf(stderr, "run: %s\n", err.msg);
+  run_free(pr);
+  engine_free(eng);
+  pipeline_free(pl);
+  return report;
+}
+
+static const Value *act_run(const Value *report, const char *name)
+{
+  const Value *runs = report ? val_object_peek(report, "activityRuns") : NULL;
+  for (size_t i = 0; runs && i < val_array_len(runs); i++) {
+    const Value *r = val_array_peek(runs, i);
+    const char *n = ds_str(r, "activityName");
+    if (n && strcmp(n, name) == 0)
+      return r;
+  }
+  return NULL;
+}
+
+static void test_http_validation(Httpd *h)
+{
+  Factory *f = web_factory(h);
+  srv.n_later = 0;
+  srv.later_misses = 2;
+  Value *rep = run_pipeline(
+      f, "{\"name\": \"p\", \"properties\": {\"activities\": ["
+         "{\"name\": \"Wait\", \"type\": \"Validation\", \"typeProperties\": "
+         "{\"timeout\": \"0.00:05:00\", \"sleep\": 10, \"minimumSize\": 1, "
+         "\"dataset\": {\"referenceName\": \"WebCsv\", \"type\": "
+         "\"DatasetReference\", \"parameters\": {\"rel\": \"later.txt\"}}}},"
+         "{\"name\": \"Never\", \"type\": \"Validation\", \"typeProperties\": "
+         "{\"timeout\": \"0.00:01:00\", \"sleep\": 30, "
+         "\"dataset\": {\"referenceName\": \"WebCsv\", \"type\": "
+         "\"DatasetReference\", \"parameters\": {\"rel\": \"nope.txt\"}}}},"
+         "{\"name\": \"Kids\", \"type\": \"Validation\", \"typeProperties\": "
+         "{\"childItems\": true, "
+         "\"dataset\": {\"referenceName\": \"WebCsv\", \"type\": "
+         "\"DatasetReference\", \"parameters\": {\"rel\": \"later.txt\"}}}}"
+         "]}}");
+  const Value *w = act_run(rep, "Wait");
+  const Value *wo = ds_get(w, "output");
+  CHECK(w && strcmp(out_str(w, "status"), "Succeeded") == 0 &&
+            ds_bool(wo, "exists", false) &&
+            fx_int(wo, "executionDuration") == 20 && srv.n_later == 3,
+        "Validation polls the URL with HEAD until it answers 2xx "
+        "(%d requests, %lld s)",
+        srv.n_later, (long long)fx_int(wo, "executionDuration"));
+  const Value *nv = act_run(rep, "Never");
+  const Value *ne = ds_get(nv, "error");
+  const char *msg = ds_str(ne, "message");
+  CHECK(nv && strcmp(out_str(nv, "status"), "Failed") == 0 &&
+            strcmp(out_str(ne, "errorCode"), "UserErrorValidationTimeout") ==
+                0 &&
+            msg &&
+            strstr(msg, "Failure happened on 'Source' side. "
+                        "ErrorCode=UserErrorValidationTimeout,") &&
+            strstr(msg, "URL 'nope.txt'") && strstr(msg, "60 seconds"),
+        "Validation timeout on a URL: %s", msg ? msg : "(no message)");
+  const Value *k = act_run(rep, "Kids");
+  msg = ds_str(ds_get(k, "error"), "message");
+  CHECK(k && strcmp(out_str(k, "status"), "Failed") == 0 && msg &&
+            strstr(msg, "childItems") && strstr(msg, "HttpServer"),
+        "Validation childItems on a URL fails by name: %s",
+        msg ? msg : "(no message)");
+  val_unref(rep);
+  factory_free(f);
 }
 
 /* ---- AzureBlobStorage with serviceEndpoint ---------------------------- */
@@ -669,6 +961,9 @@ int main(void)
   }
   test_http_layer(h);
   test_http_store(h);
+  test_http_getmetadata(h);
+  test_http_probe(h);
+  test_http_validation(h);
   test_blob_oauth(h);
   test_http_basic_auth(h);
   httpd_stop(h);
