@@ -499,8 +499,15 @@ static Value *node_text(xmlDocPtr doc, xmlNodePtr n)
     return v;
   }
   if (n->type == XML_ELEMENT_NODE) {
+    /* OuterXml declares the namespaces the node uses but inherits
+     * (<location xmlns="https://contoso.com">Paris</location>, the
+     * functions reference's xpath example 8): a parentless copy gets them
+     * declared on its root by libxml2. */
+    xmlNodePtr c = xmlDocCopyNode(n, doc, 1);
     xmlBufferPtr buf = xmlBufferCreate();
-    xmlNodeDump(buf, doc, n, 0, 0);
+    xmlNodeDump(buf, doc, c ? c : n, 0, 0);
+    if (c)
+      xmlFreeNode(c);
     v = val_string((const char *)xmlBufferContent(buf),
                    (size_t)xmlBufferLength(buf));
     xmlBufferFree(buf);
