@@ -152,10 +152,83 @@ typedef struct Ctx {
   void *ud;
 } Ctx;
 
+static int hex_val(char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = (char)tolower((unsigned char)c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Hands 's' to the caller's callback together with the spellings it
+ * takes in URLs and error messages that quote them: percent-encoded (a
+ * query value) and, when it holds %XX escapes, percent-decoded. */
 static void add_secret(Ctx *cx, const char *s)
 {
-  if (cx->secret && s && *s)
-    cx->secret(cx->ud, s);
+  if (!cx->secret || !s || !*s)
+    return;
+  cx->secret(cx->ud, s);
+  StrBuf enc, dec;
+  sb_init(&enc);
+  sb_init(&dec);
+  bool escapes = false;
+  for (const char *p = s; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+      sb_putc(&enc, (char)c);
+    else
+      sb_printf(&enc, "%%%02X", c);
+    int hi, lo;
+    if (c == '%' && (hi = hex_val(p[1])) >= 0 && (lo = hex_val(p[2])) >= 0) {
+      sb_putc(&dec, (char)(hi * 16 + lo));
+      p += 2;
+      escapes = true;
+    } else {
+      sb_putc(&dec, (char)c);
+    }
+  }
+  if (strcmp(enc.s, s) != 0)
+    cx->secret(cx->ud, enc.s);
+  if (escapes && dec.len == strlen(dec.s))
+    cx->secret(cx->ud, dec.s);
+  sb_fini(&enc);
+  sb_fini(&dec);
+}
+
+/* Registers the signature of a SAS token ("...&sig=<value>&...") on its
+ * own: a message quoting the token's fields in another order, or only
+ * some of them, must not show it either. */
+static void add_sas_secret(Ctx *cx, const char *sas)
+{
+  add_secret(cx, sas);
+  const char *p = sas;
+  while (p) {
+    if (strncasecmp(p, "sig=", 4) == 0) {
+      char *sig = xstrndup(p + 4, strcspn(p + 4, "&#"));
+      add_secret(cx, sig);
+      free(sig);
+    }
+    p = strchr(p, '&');
+    if (p)
+      p++;
+  }
+}
+
+/* Registers the password of a URL's "user:password@" part. */
+static void add_url_password(Ctx *cx, const char *url)
+{
+  const char *p = url ? strstr(url, "://") : NULL;
+  if (!p)
+    return;
+  p += 3;
+  size_t auth = strcspn(p, "/?#");
+  const char *at = memchr(p, '@', auth);
+  const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+  if (colon && at > colon + 1) {
+    char *pw = xstrndup(colon + 1, (size_t)(at - colon - 1));
+    add_secret(cx, pw);
+    free(pw);
+  }
 }
 
 static const Value *props_of(const Resource *r)
@@ -421,10 +494,12 @@ static Value *blob_conn(Ctx *cx, const Value *tp, Err *err)
       set_str(c, "account", name);
       set_str(c, "key", akey ? akey : key);
       set_str(c, "sas", sas);
-      if (key)
-        add_secret(cx, key);
+      /* A plain-text key or SAS (validate's ADF061) is as secret as a
+       * SecureString one. */
+      add_secret(cx, key);
+      add_secret(cx, akey);
       if (sas)
-        add_secret(cx, sas);
+        add_sas_secret(cx, sas);
     }
     bool ok = ds_get(c, "endpoint") && (ds_get(c, "key") || ds_get(c, "sas"));
     free(dev);
@@ -454,7 +529,8 @@ static Value *blob_conn(Ctx *cx, const Value *tp, Err *err)
     set_str(c, "endpoint", ep);
     free(ep);
     set_str(c, "sas", tok ? tok : q ? q + 1 : "");
-    add_secret(cx, tok ? tok : q ? q + 1 : NULL);
+    if (tok || q)
+      add_sas_secret(cx, tok ? tok : q + 1);
     return c;
   }
   if (endpoint && *endpoint) {
@@ -493,6 +569,7 @@ static Value *http_conn(Ctx *cx, const Value *tp, Err *err)
   Value *hdrs = val_array_new();
   set_str(c, "kind", "http");
   set_str(c, "url", url);
+  add_url_password(cx, url);
   if (auth && strcasecmp(auth, "Basic") == 0) {
     const char *u = ds_str(tp, "userName");
     const char *p = ds_str(tp, "password");
@@ -501,6 +578,9 @@ static Value *http_conn(Ctx *cx, const Value *tp, Err *err)
     sb_printf(&sb, "%s:%s", u ? u : "", p ? p : "");
     set_str(c, "basic", sb.s);
     sb_fini(&sb);
+    /* A SecureString password is registered already; a plain or
+     * parameterised one is just as secret. */
+    add_secret(cx, p);
   } else if (auth && *auth && strcasecmp(auth, "Anonymous") != 0) {
     val_unref(c);
     val_unref(hdrs);
@@ -528,7 +608,6 @@ static Value *http_conn(Ctx *cx, const Value *tp, Err *err)
   val_object_set_take(
       c, "insecure", 8,
       val_bool(!ds_bool(tp, "enableServerCertificateValidation", true)));
-  (void)cx;
   return c;
 }
 

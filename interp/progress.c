@@ -9,10 +9,13 @@
  * cursor movement at most 10 times a second of real time; the final
  * block stays on screen above the summary.  --quiet keeps only the
  * summary; colours follow NO_COLOR/--no-color.  Durations are engine-clock
- * durations (virtual under --clock virtual).
+ * durations (virtual under --clock virtual).  Names, messages and log
+ * lines pass through safe_text(): no control character or bidi override
+ * from a definition or a server reaches the terminal (JSON is untouched).
  */
 #include "interp/sched.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +74,73 @@ Progress *progress_new(FILE *out, bool quiet, bool color)
   return p;
 }
 
+/* Appends 's' with every byte that could steer a terminal made visible:
+ * C0 controls and DEL as \n \r \t \e or \xHH, C1 controls and bidi
+ * overrides as \uHHHH, bytes that are not well-formed UTF-8 as \xHH.
+ * With 'lines', '\n' is kept (log text made of whole lines). */
+static void put_safe(StrBuf *sb, const char *s, bool lines)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    unsigned char c = *p;
+    if (c < 0x20 || c == 0x7F) {
+      if (c == '\n' && lines)
+        sb_putc(sb, '\n');
+      else if (c == '\n')
+        sb_puts(sb, "\\n");
+      else if (c == '\r')
+        sb_puts(sb, "\\r");
+      else if (c == '\t')
+        sb_puts(sb, "\\t");
+      else if (c == 0x1B)
+        sb_puts(sb, "\\e");
+      else
+        sb_printf(sb, "\\x%02X", c);
+      p++;
+      continue;
+    }
+    if (c < 0x80) {
+      sb_putc(sb, (char)c);
+      p++;
+      continue;
+    }
+    size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (c > 0xF4)
+      n = 0;
+    uint32_t cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
+    size_t i;
+    for (i = 1; i < n && (p[i] & 0xC0) == 0x80; i++)
+      cp = cp << 6 | (p[i] & 0x3Fu);
+    /* Overlong forms and surrogates are not well-formed either. */
+    if (n == 0 || i < n ||
+        (n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      sb_printf(sb, "\\x%02X", c);
+      p++;
+      continue;
+    }
+    if ((cp >= 0x80 && cp < 0xA0) || (cp >= 0x202A && cp <= 0x202E) ||
+        (cp >= 0x2066 && cp <= 0x2069))
+      sb_printf(sb, "\\u%04X", (unsigned)cp);
+    else
+      sb_put(sb, (const char *)p, n);
+    p += n;
+  }
+}
+
+/* safe_text() of 's' as a malloc'd string ("" for NULL). */
+static char *safe_text(const char *s)
+{
+  StrBuf sb;
+  sb_init(&sb);
+  put_safe(&sb, s ? s : "", false);
+  return sb_take(&sb);
+}
+
 /* Error messages can quote what a server sent back (tokens, SecureString
  * values): redact them with every secret the engine knows before they
- * reach the terminal.  Returns a malloc'd string, or NULL for NULL. */
+ * reach the terminal, then make control characters visible.  Returns a
+ * malloc'd string, or NULL for NULL. */
 static char *redacted(const PipelineRun *run, const char *msg)
 {
   size_t n = 0;
@@ -81,7 +148,10 @@ static char *redacted(const PipelineRun *run, const char *msg)
   if (!msg)
     return NULL;
   secrets = engine_secrets(run->eng, &n);
-  return report_redact(msg, secrets, n);
+  char *red = report_redact(msg, secrets, n);
+  char *safe = safe_text(red);
+  free(red);
+  return safe;
 }
 
 void progress_free(Progress *p)
@@ -175,15 +245,16 @@ static void plain_event(Progress *p, EngEvent ev, const PipelineRun *run,
 
   if (e && e->iteration)
     snprintf(it, sizeof(it), " #%d", e->iteration);
+  char *name =
+      safe_text(ev == EV_RUN_START || !e ? run->pl->name : e->def->name);
   switch (ev) {
   case EV_RUN_START:
     fprintf(p->out, "%s%s pipeline '%s' run %s%s\n", p->color ? "\033[1m" : "",
-            run->parent ? "  child" : "run", run->pl->name, run->run_id, reset);
+            run->parent ? "  child" : "run", name, run->run_id, reset);
     break;
   case EV_ACT_START:
     fprintf(p->out, "%s%s%-10s%s %s%s%s\n", indent, paint(p, RS_IN_PROGRESS),
-            "started", reset, e->def->name, it,
-            e->retry_attempt ? " (retry)" : "");
+            "started", reset, name, it, e->retry_attempt ? " (retry)" : "");
     break;
   case EV_ACT_END:
     duration(e->end - e->start, dur, sizeof(dur));
@@ -191,19 +262,20 @@ static void plain_event(Progress *p, EngEvent ev, const PipelineRun *run,
       char *msg = e->has_error ? redacted(run, e->err_msg) : NULL;
       fprintf(p->out, "%s%s%-10s%s %s%s  %s%s%s\n", indent,
               paint(p, (RunStatus)e->status),
-              sched_status_name((RunStatus)e->status), reset, e->def->name, it,
-              dur, msg ? ": " : "", msg ? msg : "");
+              sched_status_name((RunStatus)e->status), reset, name, it, dur,
+              msg ? ": " : "", msg ? msg : "");
       free(msg);
     }
     break;
   case EV_ACT_SKIPPED:
     fprintf(p->out, "%s%s%-10s%s %s%s\n", indent,
             paint(p, (RunStatus)e->status),
-            sched_status_name((RunStatus)e->status), reset, e->def->name, it);
+            sched_status_name((RunStatus)e->status), reset, name, it);
     break;
   case EV_RUN_END:
     break;
   }
+  free(name);
   fflush(p->out);
 }
 
@@ -390,7 +462,9 @@ static void draw_row(Progress *p, const Row *r, int cols, StrBuf *sb)
   put_cols(sb, " ", &room);
   for (d = 0; d < r->depth; d++)
     put_cols(sb, "  ", &room);
-  put_cols(sb, r->def->name, &room);
+  char *name = safe_text(r->def->name);
+  put_cols(sb, name, &room);
+  free(name);
   if (r->iteration) {
     snprintf(buf, sizeof(buf), " #%d", r->iteration);
     put_cols(sb, buf, &room);
@@ -438,7 +512,9 @@ static void draw(Progress *p, bool final)
   if (p->log) {             /* log lines go above the block */
     fflush(p->log);
     if (p->log_len) {
-      sb_put(&sb, p->log_buf, p->log_len);
+      char *text = xstrndup(p->log_buf, p->log_len);
+      put_safe(&sb, text, true);
+      free(text);
       fseeko(p->log, 0, SEEK_SET);
       fflush(p->log);
     }
@@ -508,8 +584,10 @@ void progress_listener(void *ud, EngEvent ev, const PipelineRun *run,
   if (ev == EV_RUN_START && !run->parent) {
     StrBuf h;
     sb_init(&h);
+    char *name = safe_text(run->pl->name);
     sb_printf(&h, "%srun pipeline '%s' run %s%s\n", p->color ? "\033[1m" : "",
-              run->pl->name, run->run_id, p->color ? "\033[0m" : "");
+              name, run->run_id, p->color ? "\033[0m" : "");
+    free(name);
     free(p->header);
     p->header = sb_take(&h);
     maybe_draw(p, true);
@@ -530,12 +608,14 @@ void progress_summary(Progress *p, const PipelineRun *run)
     draw(p, true);
   duration(run->end - run->start, dur, sizeof(dur));
   char *msg = redacted(run, run->message);
+  char *name = safe_text(run->pl->name);
   fprintf(p->out,
           "%s%s%s: pipeline '%s' in %s (%zu succeeded, %zu failed, "
           "%zu skipped, %zu cancelled)%s%s\n",
-          paint(p, run->status), sched_status_name(run->status), reset,
-          run->pl->name, dur, p->n_ok, p->n_failed, p->n_skipped,
-          p->n_cancelled, msg && *msg ? ": " : "", msg ? msg : "");
+          paint(p, run->status), sched_status_name(run->status), reset, name,
+          dur, p->n_ok, p->n_failed, p->n_skipped, p->n_cancelled,
+          msg && *msg ? ": " : "", msg ? msg : "");
   free(msg);
+  free(name);
   fflush(p->out);
 }

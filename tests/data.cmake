@@ -25,3 +25,12 @@ if(TARGET test_data_http)
   target_link_libraries(test_data_http PRIVATE PkgConfig::OPENSSL_DATA Threads::Threads)
   set_tests_properties(unit/test_data_http PROPERTIES TIMEOUT 120)
 endif()
+
+# test_security_secrets runs the adfrun binary against the loopback server
+# of tests/support/httpd.c (answers that echo secrets back).
+if(TARGET test_security_secrets)
+  pkg_check_modules(OPENSSL_SEC REQUIRED IMPORTED_TARGET openssl)
+  target_sources(test_security_secrets PRIVATE ${PROJECT_SOURCE_DIR}/tests/support/httpd.c)
+  target_link_libraries(test_security_secrets PRIVATE PkgConfig::OPENSSL_SEC Threads::Threads)
+  set_tests_properties(unit/test_security_secrets PROPERTIES TIMEOUT 180)
+endif()
