@@ -15,6 +15,7 @@
 #include "activities/dataops.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -510,6 +511,9 @@ typedef struct Sink {
   /* Names already produced (FlattenHierarchy de-duplication). */
   char **used;
   size_t n_used;
+  /* The source side, to refuse a target that is a source file. */
+  const Value *src_spec;
+  const StoreList *src_items;
 } Sink;
 
 static char *with_ext(const char *name, const char *ext)
@@ -543,6 +547,67 @@ static void used_add(Sink *s, const char *p)
 }
 
 /* The sink path for source item 'rel' (relative to the source base). */
+/* A FileServer connection's root joined with a store path: the file's
+ * name in the local file system. */
+static char *file_abs(const Value *conn, const char *path)
+{
+  const char *root = ds_str(conn, "root");
+  StrBuf sb;
+  sb_init(&sb);
+  sb_printf(&sb, "%s/%s", root ? root : "", path);
+  return sb_take(&sb);
+}
+
+/* Refuses a target that is one of the source files: writing it would
+ * replace the source (the Copy must never touch it), and
+ * deleteFilesAfterCompletion would then delete the copy too.  FileServer
+ * compares device and inode, so two spellings of one folder are caught;
+ * other stores compare the connection and the path.  Returns true (with
+ * *err set) when the target must be refused. */
+static bool overwrites_source(const Sink *s, const char *target, Err *err)
+{
+  const Value *sc, *dc;
+  const char *sk, *dk;
+  if (!s->src_spec || !s->src_items)
+    return false;
+  sc = val_object_peek(s->src_spec, "conn");
+  dc = val_object_peek(s->spec, "conn");
+  sk = sc ? ds_str(sc, "kind") : NULL;
+  dk = dc ? ds_str(dc, "kind") : NULL;
+  if (!sk || !dk || strcmp(sk, dk) != 0)
+    return false;
+  if (strcmp(dk, "file") == 0) {
+    struct stat ts;
+    char *tp = file_abs(dc, target);
+    bool hit = false;
+    if (stat(tp, &ts) == 0) {
+      for (size_t i = 0; i < s->src_items->n && !hit; i++) {
+        struct stat is;
+        char *ip = file_abs(sc, s->src_items->items[i].path);
+        hit = stat(ip, &is) == 0 && is.st_dev == ts.st_dev &&
+              is.st_ino == ts.st_ino;
+        free(ip);
+      }
+    }
+    free(tp);
+    if (!hit)
+      return false;
+  } else {
+    bool hit = false;
+    if (!val_equal(sc, dc))
+      return false;
+    for (size_t i = 0; i < s->src_items->n && !hit; i++)
+      hit = strcmp(s->src_items->items[i].path, target) == 0;
+    if (!hit)
+      return false;
+  }
+  err_set(err, ERR_DATA_REFERENCE, NULL,
+          "the sink file '%s' is one of the source files: a Copy never "
+          "overwrites its own source (choose another sink folder or name)",
+          target);
+  return true;
+}
+
 static char *plan_target(Sink *s, const char *rel, size_t n_items, Err *err)
 {
   const char *folder = ds_str(s->spec, "folder");
@@ -591,6 +656,10 @@ static char *plan_target(Sink *s, const char *rel, size_t n_items, Err *err)
       free(np);
     }
     used_add(s, path);
+  }
+  if (overwrites_source(s, path, err)) {
+    free(path);
+    return NULL;
   }
   return path;
 }
@@ -1178,6 +1247,8 @@ Value *dataop_copy(const Value *job, const atomic_int *cancel, Err *err)
   }
   if (!dataop_source_items(sst, src, ss, &items, &base, err))
     goto done;
+  s.src_spec = src;
+  s.src_items = &items;
   if (sfo.kind == FMT_BINARY)
     buf = xmalloc(BIN_CHUNK);
   for (size_t i = 0; i < items.n; i++) {
