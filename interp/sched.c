@@ -232,14 +232,26 @@ void *engine_driver(Engine *eng, const char *key, void *(*create)(Engine *eng),
   return eng->drv[eng->n_drv++].d.ud;
 }
 
+/* Cancels 'r' and every run it started.  Children matter on their own:
+ * a fire-and-forget ExecutePipeline (waitOnCompletion false) child is not
+ * reached through its caller, whose activity has already ended. */
+static void cancel_tree(PipelineRun *r)
+{
+  size_t i;
+
+  if (!r->done && r->root)
+    sched_scope_cancel(r->root);
+  for (i = 0; i < r->n_children; i++)
+    cancel_tree(r->children[i]);
+}
+
 static void cancel_all(Engine *eng)
 {
   size_t i;
 
   eng->cancelling = true;
   for (i = 0; i < eng->n_tops; i++)
-    if (!eng->tops[i]->done && eng->tops[i]->root)
-      sched_scope_cancel(eng->tops[i]->root);
+    cancel_tree(eng->tops[i]);
 }
 
 void sched_register_top(Engine *eng, PipelineRun *r)

@@ -8,6 +8,7 @@
  */
 #include "interp/sched_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,17 @@
 #include "expr/strbuf.h"
 #include "interp/report.h"
 #include "interp/run.h"
+
+/* 'now' + 'd' ticks, saturated: a timespan of millions of days (policy
+ * timeouts, mock durations) must not overflow the clock arithmetic. */
+static int64_t ticks_after(int64_t now, int64_t d)
+{
+  if (d > 0 && now > INT64_MAX - d)
+    return INT64_MAX;
+  if (d < 0 && now < INT64_MIN - d)
+    return INT64_MIN;
+  return now + d;
+}
 
 void sched_begin_attempt(ActRun *ar)
 {
@@ -34,7 +46,7 @@ void sched_begin_attempt(ActRun *ar)
   ar->input = ar->output = NULL;
   ar->state = NULL;
   ar->start = sched_now(eng);
-  ar->deadline = ar->start + ar->timeout;
+  ar->deadline = ticks_after(ar->start, ar->timeout);
   engine_guid(eng, ar->run_id);
   ar->rep = sched_rep_new(s, ar->def, RS_IN_PROGRESS);
   e = report_at(&s->prun->rep, ar->rep);
@@ -133,7 +145,8 @@ static void attempt_done(ActRun *ar)
   if (st == RS_FAILED && ar->attempt < ar->max_retry && !s->cancelling &&
       !eng->cancelling) {
     ar->attempt++;
-    sched_timer_push(eng, ar, sched_now(eng) + ar->retry_interval, T_RETRY);
+    sched_timer_push(eng, ar, ticks_after(sched_now(eng), ar->retry_interval),
+                     T_RETRY);
     return;
   }
   if (failed && !ar->output_on_error) {
@@ -198,7 +211,8 @@ static void do_start(ActRun *ar)
     }
     mock_next(eng->mocks, ar->def->name, &ar->mock);
     if (ar->mock.duration_ticks > 0) {
-      sched_timer_push(eng, ar, sched_now(eng) + ar->mock.duration_ticks,
+      sched_timer_push(eng, ar,
+                       ticks_after(sched_now(eng), ar->mock.duration_ticks),
                        T_MOCK);
       return;
     }

@@ -9,6 +9,7 @@
  */
 #include "interp/sched_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -206,9 +207,11 @@ static int64_t policy_int(Scope *s, const Value *policy, const char *key,
     return dflt;
   if (val_kind(x) == VAL_INT)
     r = val_get_int(x);
-  else if (val_kind(x) == VAL_FLOAT)
-    r = (int64_t)val_get_float(x);
-  else if (val_kind(x) == VAL_STRING && val_strlen(x) > 0) {
+  else if (val_kind(x) == VAL_FLOAT) {
+    double d = val_get_float(x);
+    /* NaN fails both tests; the cast is only defined inside the range */
+    r = d > -2147483649.0 && d < 2147483648.0 ? (int64_t)d : INT64_MAX;
+  } else if (val_kind(x) == VAL_STRING && val_strlen(x) > 0) {
     char *end;
     long long ll = strtoll(val_str(x), &end, 10);
     if (*end)
@@ -219,6 +222,19 @@ static int64_t policy_int(Scope *s, const Value *policy, const char *key,
   } else
     err_set(err, ERR_ACTIVITY_CONFIG, NULL, "policy.%s must be an integer",
             key);
+  /* ADF types both policy integers as Int32; larger values would also
+   * overflow the tick arithmetic of retry intervals. */
+  if (r > INT32_MAX || r < INT32_MIN) {
+    if (val_kind(x) == VAL_FLOAT)
+      err_set(err, ERR_ACTIVITY_CONFIG, NULL,
+              "policy.%s: %g is out of range (a 32-bit integer)", key,
+              val_get_float(x));
+    else
+      err_set(err, ERR_ACTIVITY_CONFIG, NULL,
+              "policy.%s: %lld is out of range (a 32-bit integer)", key,
+              (long long)r);
+    r = dflt;
+  }
   val_unref(x);
   return r;
 }

@@ -41,6 +41,15 @@ if(NOT ADF_FUZZ)
     ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus_load/*
     ${PROJECT_SOURCE_DIR}/tests/fuzz/regressions/load-*)
   add_test(NAME fuzz/load-seeds COMMAND fuzz_load_replay ${FUZZ_LOAD_INPUTS})
+
+  # fuzz_run runs pipelines on the virtual clock (control types only).
+  add_executable(fuzz_run_replay ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_run.c)
+  target_compile_definitions(fuzz_run_replay PRIVATE ADF_FUZZ_REPLAY=1)
+  target_link_libraries(fuzz_run_replay PRIVATE adf_interp)
+  file(GLOB FUZZ_RUN_INPUTS CONFIGURE_DEPENDS
+    ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus_run/*
+    ${PROJECT_SOURCE_DIR}/tests/fuzz/regressions/run-*)
+  add_test(NAME fuzz/run-seeds COMMAND fuzz_run_replay ${FUZZ_RUN_INPUTS})
 endif()
 
 # ---- WebActivity / HTTP tests and benchmark -------------------------------
