@@ -249,16 +249,41 @@ static const char *find_bytes(const char *h, size_t hlen, const char *n,
 
 /* concat(v1, ...): every argument converted as interpolation does
  * (val_to_adf_string), so null adds nothing and true adds "True". */
+/* The longest string concat() may return, in characters (UTF-16 units):
+ * Logic Apps documents 104,857,600 (ADF-SPEC 1.6).  Without a cap a loop
+ * that doubles a variable would exhaust memory instead of failing. */
+#define CONCAT_MAX_CHARS 104857600
+
+/* UTF-16 units of UTF-8 text: one per lead byte, two for 4-byte forms. */
+static size_t utf16_units(const char *s, size_t n)
+{
+  size_t u = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c & 0xC0) != 0x80)
+      u += c >= 0xF0 ? 2 : 1;
+  }
+  return u;
+}
+
 BI_FN(bi_concat)
 {
   StrBuf sb;
   Value *v;
   int i;
 
-  (void)cx, (void)err;
   sb_init(&sb);
-  for (i = 0; i < argc; i++)
+  for (i = 0; i < argc; i++) {
     val_to_adf_string(argv[i], &sb);
+    if (sb.len > CONCAT_MAX_CHARS &&
+        utf16_units(sb.s, sb.len) > CONCAT_MAX_CHARS) {
+      sb_fini(&sb);
+      return bi_fail(cx, err,
+                     "The result of the function 'concat' is longer than "
+                     "the limit of %d characters.",
+                     CONCAT_MAX_CHARS);
+    }
+  }
   v = val_string_from_sb(&sb);
   sb_fini(&sb);
   return v;

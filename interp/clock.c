@@ -123,6 +123,10 @@ static bool digits(const char **p, int64_t *out, int *n_digits)
   return n > 0;
 }
 
+/* .NET TimeSpan.MaxValue is 10675199.02:48:05.4775807: more days cannot
+ * be expressed in 100 ns ticks of an int64. */
+#define TIMESPAN_MAX_DAYS 10675198LL
+
 bool clk_parse_timespan(const char *s, int64_t *out_ticks)
 {
   const char *p = s;
@@ -147,6 +151,8 @@ bool clk_parse_timespan(const char *s, int64_t *out_ticks)
   if (*p != ':') {
     if (*p || d)
       return false;
+    if (a > TIMESPAN_MAX_DAYS)
+      return false;
     /* a bare number is days, as .NET TimeSpan.Parse("3") */
     *out_ticks = (neg ? -1 : 1) * a * 86400 * DT_TICKS_PER_SECOND;
     return true;
@@ -169,7 +175,7 @@ bool clk_parse_timespan(const char *s, int64_t *out_ticks)
   }
   while (isspace((unsigned char)*p))
     p++;
-  if (*p || a > 23 || b > 59 || c > 59)
+  if (*p || a > 23 || b > 59 || c > 59 || d > TIMESPAN_MAX_DAYS)
     return false;
   *out_ticks = (neg ? -1 : 1) * (((d * 24 + a) * 60 + b) * 60 + c) *
                    DT_TICKS_PER_SECOND +

@@ -10,6 +10,7 @@
 #include "interp/sched.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -102,8 +103,10 @@ static ActStep wait_start(ActRun *run, Err *err)
     return ACT_DONE;
   if (val_kind(x) == VAL_INT)
     secs = val_get_int(x);
-  else if (val_kind(x) == VAL_FLOAT)
-    secs = (int64_t)val_get_float(x);
+  else if (val_kind(x) == VAL_FLOAT) {
+    double f = val_get_float(x);
+    secs = f >= 0 && f < 2147483648.0 ? (int64_t)f : -1;
+  }
   else if (val_kind(x) == VAL_STRING && val_strlen(x)) {
     char *end;
     secs = strtoll(val_str(x), &end, 10);
@@ -111,13 +114,20 @@ static ActStep wait_start(ActRun *run, Err *err)
       secs = -1;
   } else
     secs = -1;
-  if (secs < 0) {
+  /* ADF types waitTimeInSeconds as Int32. */
+  if (secs < 0 || secs > INT32_MAX) {
+    StrBuf got;
+    sb_init(&got);
+    if (val_kind(x) == VAL_STRING || val_kind(x) == VAL_INT ||
+        val_kind(x) == VAL_FLOAT)
+      val_to_adf_string(x, &got);
+    else
+      sb_puts(&got, val_kind_name(val_kind(x)));
     err_set(err, ERR_ACTIVITY_CONFIG, NULL,
-            "Wait '%s': waitTimeInSeconds must be a non-negative integer, got "
-            "'%s'",
-            act_def(run)->name,
-            val_kind(x) == VAL_STRING ? val_str(x)
-                                      : val_kind_name(val_kind(x)));
+            "Wait '%s': waitTimeInSeconds must be an integer from 0 to "
+            "2147483647, got '%s'",
+            act_def(run)->name, got.s);
+    sb_fini(&got);
     val_unref(x);
     return ACT_DONE;
   }

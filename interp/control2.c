@@ -11,6 +11,7 @@
 #include "interp/sched.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -388,7 +389,9 @@ static ActStep until_start(ActRun *run, Err *err)
   act_set_state(run, st);
   st->body = block(d, "activities");
   st->timeout = timeout;
-  st->deadline = act_now(run) + timeout;
+  /* Saturate: a timeout near TimeSpan.MaxValue must not overflow. */
+  st->deadline = act_now(run) > INT64_MAX - timeout ? INT64_MAX
+                                                      : act_now(run) + timeout;
   act_wake_at(run, st->deadline);
   if (!st->body || st->body->n_acts == 0) {
     static const ActivityBlock empty = {0};

@@ -73,7 +73,8 @@ static bool entry_parse(const char *name, size_t idx, const Value *v,
     double d = val_kind(x) == VAL_INT || val_kind(x) == VAL_FLOAT
                    ? val_get_number(x)
                    : -1;
-    if (d < 0)
+    /* NaN and values past ~29,000 years of ticks are refused too. */
+    if (!(d >= 0 && d <= 922337203685.0))
       return err_set(err, ERR_MOCK_SYNTAX, NULL,
                      "mocks: activities.'%s'[%zu].duration: expected seconds "
                      "(a number >= 0)",
