@@ -1000,8 +1000,10 @@ static bool pipeline_layout(const Value *doc, const SrcMap *locs,
     *out_props = props;
     return true;
   }
-  if (load_member(doc, "name", NULL, NULL) &&
-      !load_member(doc, "activities", NULL, NULL))
+  /* Without 'properties' the document must be a bare properties object,
+   * recognisable by its 'activities': anything else (a test file, a mock
+   * file given by mistake) must not run as an empty pipeline. */
+  if (!load_member(doc, "activities", NULL, NULL))
     return load_struct_err(
         err, file, locs, "",
         "a pipeline definition needs 'properties' (or, for a "

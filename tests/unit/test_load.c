@@ -619,6 +619,10 @@ static void test_errors(void)
 {
   /* clang-format off */
   static const BadCase cases[] = {
+    /* Neither 'properties' nor 'activities': not a pipeline at all (a
+     * test or mock file given by mistake must not run as empty). */
+    {"{\"test\": {\"name\": \"t\"},\n \"expect\": {}}",
+     ERR_DEF_STRUCTURE, "", 1},
     {"{\"name\": \"x\",\n \"properties\": {\"activities\": {}}}",
      ERR_DEF_STRUCTURE, "properties.activities", 2},
     {"{\"properties\": {\"activities\": [\n  {\"type\": \"Wait\"}]}}",
@@ -734,7 +738,7 @@ static void test_errors(void)
 
   /* the printed form: file:line:col: path: CODE: message */
   Err err = ERR_INIT;
-  char *path = tmp_path("err/case1.json");
+  char *path = tmp_path("err/case2.json");
   Pipeline *p = load_pipeline_file(path, &err);
   char buf[2048] = "";
   FILE *mem = fmemopen(buf, sizeof(buf), "w");
