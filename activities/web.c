@@ -430,6 +430,32 @@ static bool has_line(const WebState *st, const char *name)
 }
 
 /* [{referenceName}] -> [{name, properties}] from the factory. */
+/* Registers every SecureString value inside a definition (a linked
+ * service's password, connection string...) as a secret: the payload
+ * carries the definitions to the endpoint, but the report and logs that
+ * record the request must not. */
+static void secure_values(WebState *st, const Value *v)
+{
+  size_t i, n;
+  if (val_kind(v) == VAL_ARRAY) {
+    n = val_array_len(v);
+    for (i = 0; i < n; i++)
+      secure_values(st, val_array_peek(v, i));
+    return;
+  }
+  if (val_kind(v) != VAL_OBJECT)
+    return;
+  const Value *t = val_object_peek_ci(v, "type", 4);
+  const Value *x = val_object_peek_ci(v, "value", 5);
+  if (t && val_kind(t) == VAL_STRING &&
+      strcasecmp(val_str(t), "SecureString") == 0 && x &&
+      val_kind(x) == VAL_STRING)
+    add_secret(st, val_str(x));
+  n = val_object_len(v);
+  for (i = 0; i < n; i++)
+    secure_values(st, val_object_value_peek(v, i));
+}
+
 static Value *payload_refs(WebState *st, const Value *refs, ResKind kind,
                            Err *err)
 {
@@ -453,6 +479,8 @@ static Value *payload_refs(WebState *st, const Value *refs, ResKind kind,
     Value *o = val_object_new();
     val_object_set_take(o, "name", 4, val_cstr(r->name));
     const Value *p = val_object_peek_ci(r->raw, "properties", 10);
+    if (p)
+      secure_values(st, p);
     val_object_set_take(o, "properties", 10, p ? val_ref(p) : val_object_new());
     val_array_push_take(arr, o);
   }
