@@ -19,13 +19,14 @@
 
 #include "expr/tzwin.h"
 
-#define TPS             DT_TICKS_PER_SECOND
-#define TPM             (INT64_C(60) * TPS)
-#define TPH             (INT64_C(3600) * TPS)
-#define TPD             DT_TICKS_PER_DAY
-#define UNIX_EPOCH_DAYS INT64_C(719162) /* days from 0001-01-01 to 1970-01-01  \
-                                         */
-#define MAX_OFFSET_MIN  (14 * 60)
+#define TPS DT_TICKS_PER_SECOND
+#define TPM (INT64_C(60) * TPS)
+#define TPH (INT64_C(3600) * TPS)
+#define TPD DT_TICKS_PER_DAY
+#define UNIX_EPOCH_DAYS                                                        \
+  INT64_C(719162) /* days from 0001-01-01 to 1970-01-01                        \
+                   */
+#define MAX_OFFSET_MIN (14 * 60)
 
 #if defined(__GNUC__)
 #define DT_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -483,8 +483,8 @@ static Node *parse_call(Parser *P)
     int line, col;
     expr_line_col(P->src, n->off, &line, &col);
     syntax_at(P, P->tok.off, P->tok.len,
-              "expected ')' to close '%.*s(' opened at %d:%d",
-              (int)n->name_len, n->name, line, col);
+              "expected ')' to close '%.*s(' opened at %d:%d", (int)n->name_len,
+              n->name, line, col);
   }
   n->len = (uint32_t)(P->tok.off + 1 - n->off);
   advance(P);

@@ -106,8 +106,7 @@ static ActStep wait_start(ActRun *run, Err *err)
   else if (val_kind(x) == VAL_FLOAT) {
     double f = val_get_float(x);
     secs = f >= 0 && f < 2147483648.0 ? (int64_t)f : -1;
-  }
-  else if (val_kind(x) == VAL_STRING && val_strlen(x)) {
+  } else if (val_kind(x) == VAL_STRING && val_strlen(x)) {
     char *end;
     secs = strtoll(val_str(x), &end, 10);
     if (*end)

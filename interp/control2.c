@@ -390,8 +390,8 @@ static ActStep until_start(ActRun *run, Err *err)
   st->body = block(d, "activities");
   st->timeout = timeout;
   /* Saturate: a timeout near TimeSpan.MaxValue must not overflow. */
-  st->deadline = act_now(run) > INT64_MAX - timeout ? INT64_MAX
-                                                      : act_now(run) + timeout;
+  st->deadline =
+      act_now(run) > INT64_MAX - timeout ? INT64_MAX : act_now(run) + timeout;
   act_wake_at(run, st->deadline);
   if (!st->body || st->body->n_acts == 0) {
     static const ActivityBlock empty = {0};

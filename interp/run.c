@@ -552,9 +552,9 @@ static bool var_templates(PipelineRun *r, Err *err)
   env.random = dv_random;
   for (i = 0; i < r->n_vars; i++) {
     const Value *d = val_object_value_peek(pl->variables, i);
-    const Value *dv =
-        val_kind(d) == VAL_OBJECT ? val_object_peek_ci(d, "defaultValue", 12)
-                                  : NULL;
+    const Value *dv = val_kind(d) == VAL_OBJECT
+                          ? val_object_peek_ci(d, "defaultValue", 12)
+                          : NULL;
     Variable *var = &r->vars[i];
     Value *x, *y;
     if (!dv || val_kind(dv) != VAL_STRING ||

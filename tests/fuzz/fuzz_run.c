@@ -142,8 +142,8 @@ static Factory *load_input(const char *text, size_t len)
       n = FZ_MAX_PIPELINES;
     f->pipelines = xcalloc(n, sizeof(Pipeline *));
     for (i = 0; i < n; i++) {
-      Pipeline *p = load_pipeline_value(val_ref(val_array_peek(doc, i)),
-                                        NULL, NULL, &err);
+      Pipeline *p = load_pipeline_value(val_ref(val_array_peek(doc, i)), NULL,
+                                        NULL, &err);
       err_clear(&err);
       if (p)
         f->pipelines[f->n_pipelines++] = p;

@@ -12,8 +12,8 @@
  * fresh temp folder exposed as the global parameter testDir, which
  * 'expect.files' / 'expect.no_partial' inspect after the run and which
  * is removed afterwards.  Runs in-process
- * under the virtual clock; the report is compared as a subset; activity runs are
- * matched by name + iteration (+ retryAttempt), the last attempt when not
+ * under the virtual clock; the report is compared as a subset; activity runs
+ * are matched by name + iteration (+ retryAttempt), the last attempt when not
  * given.  Usage: adf_pipeline_test [DIR|FILE...]  (default
  * tests/pipelines).  Prints every difference as file: where: expected X,
  * got Y and ends with "N passed, N failed".
@@ -344,8 +344,10 @@ static char *files_setup(Ctx *c, const Value *files)
     sb_printf(&path, "%s/%s", dir, rel);
     if (strstr(rel, "..") || rel[0] == '/' ||
         !entry_bytes(val_object_value_peek(files, i), &body)) {
-      fprintf(stderr, "%s: run.files['%s']: needs a relative path and a "
-              "string or {base64: ...}\n", c->file, rel);
+      fprintf(stderr,
+              "%s: run.files['%s']: needs a relative path and a "
+              "string or {base64: ...}\n",
+              c->file, rel);
       c->n_diffs++;
     } else if (!mkdirs_for(path.s) || !(fp = fopen(path.s, "wb")) ||
                fwrite(body.s ? body.s : "", 1, body.len, fp) != body.len) {
@@ -409,8 +411,10 @@ static void check_files(Ctx *c, const char *dir, const Value *want)
         val_unref(g);
       }
     } else if (!entry_bytes(w, &exp)) {
-      fprintf(stderr, "%s: expect.%s: needs a string, {base64}, {contains} "
-              "or null\n", c->file, where.s);
+      fprintf(stderr,
+              "%s: expect.%s: needs a string, {base64}, {contains} "
+              "or null\n",
+              c->file, where.s);
       c->n_diffs++;
     } else if (!exists || got.len != exp.len ||
                memcmp(got.s ? got.s : "", exp.s ? exp.s : "", got.len)) {
@@ -443,8 +447,8 @@ static void check_partial(Ctx *c, const char *dir, const char *rel)
     sb_printf(&sub, "%s/%s", dir, de->d_name);
     sb_printf(&r, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
     if (strncmp(de->d_name, PARTIAL_PREFIX, strlen(PARTIAL_PREFIX)) == 0) {
-      fprintf(stderr, "%s: no_partial: a partial file remains: %s\n",
-              c->file, r.s);
+      fprintf(stderr, "%s: no_partial: a partial file remains: %s\n", c->file,
+              r.s);
       c->n_diffs++;
     } else if (lstat(sub.s, &st) == 0 && S_ISDIR(st.st_mode)) {
       check_partial(c, sub.s, r.s);
@@ -542,8 +546,8 @@ static void run_one(const char *file)
   }
   kids = peek(run, "children");
   for (i = 0; kids && i < val_array_len(kids); i++) {
-    Pipeline *k = find_pl(f, from_dir, val_array_peek(kids, i), dir, file,
-                          &owned, &err);
+    Pipeline *k =
+        find_pl(f, from_dir, val_array_peek(kids, i), dir, file, &owned, &err);
     if (!k)
       goto pre_error;
     if (!owned)

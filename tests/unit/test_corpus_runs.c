@@ -268,8 +268,7 @@ static void check_run(const char *bin, const char *corpus, const Value *e)
   Run r;
 
   if (!name || !status || !factory || !pipeline) {
-    CHECK(false,
-          "manifest entry '%s' needs name, factory, pipeline and status",
+    CHECK(false, "manifest entry '%s' needs name, factory, pipeline and status",
           name ? name : "?");
     return;
   }
