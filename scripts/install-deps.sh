@@ -8,7 +8,7 @@ set -eu
 
 PKGS="build-essential cmake ninja-build pkg-config libcjson-dev libcurl4-openssl-dev
 libpcre2-dev libyaml-dev libxml2-dev libssl-dev zlib1g-dev tzdata clang libclang-rt-dev
-valgrind curl openssl tmux"
+valgrind curl openssl tmux clang-format"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 # Node.js runs Azurite (the Azure Storage emulator) for the Blob tests.
