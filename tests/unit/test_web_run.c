@@ -784,6 +784,21 @@ static void test_unmatched(Httpd *h, Api *a)
   CHECK(a->requests == before, "unmatched request reached the server");
   CHECK(strstr(r.report, "\"unmatched\": true") != NULL, "recorded unmatched");
   run_fini(&r);
+
+  /* With --allow-network the same unmatched request goes out for real
+   * (to the loopback server) while the mocked one stays mocked. */
+  const char *allow[] = {"--mock", mock, "--allow-network", NULL};
+  before = a->requests;
+  run_adfrun(pl, allow, NULL, false, &r);
+  CHECK(r.rc == 0, "allow-network: exit %d\n%s", r.rc, r.err);
+  CHECK(act_status(&r, "Mocked", "Succeeded"), "allow-network: mocked ok");
+  CHECK(act_status(&r, "Real", "Succeeded"), "allow-network: real call: %s",
+        str_at(&r, "Real", "error.message"));
+  CHECK(a->requests == before + 1,
+        "allow-network: %d request(s) reached the "
+        "server, want 1",
+        a->requests - before);
+  run_fini(&r);
 }
 
 /* ---- TLS, mutual TLS and parallel branches (real clock) ---------------- */
