@@ -1,8 +1,8 @@
 #!/bin/sh
 # scripts/fuzz.sh -- run every libFuzzer target for a bounded time
 #
-# Each target first replays tests/fuzz/regressions/ (crash inputs kept as
-# regression tests), then fuzzes for SECONDS with its seed corpus copied
+# Each target first replays its tests/fuzz/regressions/<name>-* inputs
+# (crash inputs kept as regression tests), then fuzzes for SECONDS with its seed corpus copied
 # into a scratch folder (the checked-in corpus is never modified).
 set -eu
 dir=$1
@@ -24,9 +24,11 @@ for bin in "$dir"/fuzz_*; do
   fi
   dict=""
   [ -f "$root/tests/fuzz/$short.dict" ] && dict="-dict=$root/tests/fuzz/$short.dict"
-  if [ -d "$root/tests/fuzz/regressions" ] && ls "$root/tests/fuzz/regressions" | grep -q .; then
-    "$bin" "$root"/tests/fuzz/regressions/* >/dev/null 2>&1 || { echo "$name: regression input fails"; status=1; }
-  fi
+  # This target's crash inputs (regressions/<short>-*) replay first.
+  for r in "$root"/tests/fuzz/regressions/"$short"-*; do
+    [ -f "$r" ] || continue
+    "$bin" "$r" >/dev/null 2>&1 || { echo "$name: regression input $r fails"; status=1; }
+  done
   t=$secs
   # A target may ask for a multiple of the base time (tests/fuzz/<x>.scale).
   if [ -f "$root/tests/fuzz/$short.scale" ]; then
