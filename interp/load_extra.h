@@ -39,6 +39,21 @@ Resource *load_resource_value(Value *doc, SrcMap *locs, ResKind kind,
  * new Resource or NULL with *err set. */
 Resource *load_resource_file(const char *path, ResKind kind, Err *err);
 
+/* Parses 'text' (from load_file_utf8) as JSON or YAML, chosen by the
+ * extension of 'path' (sniffed when neither), filling 'locs' when not
+ * NULL: load_document for callers that keep the text.  Returns a new
+ * Value or NULL with *err set (its file is 'path'). */
+Value *load_parse_text(const char *path, const char *text, size_t len,
+                       SrcMap *locs, Err *err);
+
+/* Builds the Factory of an ARM template already parsed from 'text'
+ * (which gives pipelines their line:col when the file is JSON; may be
+ * NULL).  Takes ownership of 'doc' in all cases.  Returns a new Factory
+ * or NULL with *err set (ERR_DEF_STRUCTURE when 'doc' is not an ARM
+ * template). */
+Factory *load_arm_value(Value *doc, const char *path, const char *text,
+                        size_t len, Err *err);
+
 /* Loads an ARM template export (its pipelines, datasets, linked
  * services, triggers...) as a Factory.  Returns a new Factory or NULL
  * with *err set (ERR_DEF_STRUCTURE when 'path' is not an ARM template). */

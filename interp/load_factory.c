@@ -491,6 +491,19 @@ static Factory *arm_factory(const char *path, const char *text, size_t len,
   return f;
 }
 
+Factory *load_arm_value(Value *doc, const char *path, const char *text,
+                        size_t len, Err *err)
+{
+  if (!load_is_arm_template(doc)) {
+    load_struct_err(err, path, NULL, "", "not an ARM template");
+    val_unref(doc);
+    return NULL;
+  }
+  /* YAML has no byte spans we can re-parse as JSON */
+  return arm_factory(path, load_is_yaml_name(path) ? NULL : text, len, doc,
+                     err);
+}
+
 Factory *load_arm_file(const char *path, Err *err)
 {
   size_t len;
@@ -498,19 +511,7 @@ Factory *load_arm_file(const char *path, Err *err)
   if (!text)
     return NULL;
   Value *doc = load_parse_text(path, text, len, NULL, err);
-  if (!doc) {
-    free(text);
-    return NULL;
-  }
-  if (!load_is_arm_template(doc)) {
-    load_struct_err(err, path, NULL, "", "not an ARM template");
-    val_unref(doc);
-    free(text);
-    return NULL;
-  }
-  /* YAML has no byte spans we can re-parse as JSON */
-  bool json = !load_is_yaml_name(path);
-  Factory *f = arm_factory(path, json ? text : NULL, len, doc, err);
+  Factory *f = doc ? load_arm_value(doc, path, text, len, err) : NULL;
   free(text);
   return f;
 }

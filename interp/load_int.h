@@ -32,9 +32,6 @@ const Value *load_member(const Value *obj, const char *key,
                          const char **out_key, size_t *out_klen);
 /* A string member, or NULL. */
 const char *load_member_str(const Value *obj, const char *key);
-/* Parses text as JSON or YAML (by file name), filling 'locs'. */
-Value *load_parse_text(const char *path, const char *text, size_t len,
-                       SrcMap *locs, Err *err);
 /* Records ERR_DEF_STRUCTURE at 'path' of 'file'.  Returns false. */
 bool load_struct_err(Err *err, const char *file, const SrcMap *locs,
                      const char *path, const char *fmt, ...)

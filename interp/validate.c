@@ -438,14 +438,6 @@ static void check_pipeline(const Pipeline *p, VSrc *src, const Factory *factory,
   free(c.unsure);
 }
 
-void validate_pipeline(const Pipeline *p, const Factory *factory,
-                       const VOptions *opt, FindingList *out)
-{
-  VSrc src = {p->file, p->locs, "", NULL, 0, 0};
-  check_pipeline(p, &src, factory, opt, out);
-  free(src.text);
-}
-
 /* ---- Loading files
  * ------------------------------------------------------------- */
 
@@ -666,18 +658,24 @@ static VSrc src_of(const VLoad *ld, const void *def, const char *file,
 }
 
 /* Loads one file into ld->fac; broken files become findings.  Returns
- * false only when the file cannot be read or parsed at all (*err). */
+ * false only when the file cannot be read or parsed at all (*err).  The
+ * file is read and parsed once, ARM templates included. */
 static bool load_one(VLoad *ld, const char *file, Err *err)
 {
   const char *base = strrchr(file, '/');
   base = base ? base + 1 : file;
   if (is_ignored_name(base))
     return true;
-  SrcMap *locs = srcmap_new();
-  Value *doc = load_document(file, locs, err);
   ld->n_files++;
+  size_t len;
+  char *text = load_file_utf8(file, &len, err);
+  if (!text)
+    return false;
+  SrcMap *locs = srcmap_new();
+  Value *doc = load_parse_text(file, text, len, locs, err);
   if (!doc) {
     srcmap_free(locs);
+    free(text);
     return false;
   }
   if (val_kind(doc) == VAL_OBJECT) {
@@ -686,13 +684,15 @@ static bool load_one(VLoad *ld, const char *file, Err *err)
         strstr(val_str(schema), "deploymentParameters")) {
       val_unref(doc);
       srcmap_free(locs);
+      free(text);
       ld->n_files--;
       return true;
     }
   }
   if (load_is_arm_template(doc)) {
     Err e2 = ERR_INIT;
-    Factory *af = load_arm_file(file, &e2);
+    Factory *af = load_arm_value(val_ref(doc), file, text, len, &e2);
+    free(text);
     if (!af) {
       val_unref(doc);
       srcmap_free(locs);
@@ -710,6 +710,7 @@ static bool load_one(VLoad *ld, const char *file, Err *err)
     val_unref(doc);
     return true;
   }
+  free(text);
   ResKind k = load_detect_kind(doc, file);
   Err e2 = ERR_INIT;
   if (k == RES_PIPELINE) {
@@ -948,31 +949,27 @@ void validate_document(const Value *doc, const SrcMap *locs, const char *file,
 {
   Err err = ERR_INIT;
   ResKind k = load_detect_kind(doc, file);
+  VSrc src = {file, locs, "", NULL, 0, 0};
+  bool loaded;
   out->n_files++;
   if (k == RES_PIPELINE || k == RES_OTHER) {
     Pipeline *p = load_pipeline_value(val_ref(doc), NULL, file, &err);
-    if (!p) {
-      VSrc src = {file, locs, "", NULL, 0, 0};
-      v_emit_src(opt, out, &src, VR_STRUCTURE, err.loc.path, -1, NULL, "%s",
-                 err.msg);
-      free(src.text);
-      return;
+    loaded = p != NULL;
+    if (p) {
+      check_pipeline(p, &src, factory, opt, out);
+      pipeline_free(p);
     }
-    VSrc src = {file, locs, "", NULL, 0, 0};
-    check_pipeline(p, &src, factory, opt, out);
-    free(src.text);
-    pipeline_free(p);
-    return;
+  } else {
+    Resource *r = load_resource_value(val_ref(doc), NULL, k, file, &err);
+    loaded = r != NULL;
+    if (r) {
+      v_check_resource(opt, out, &src, r, factory);
+      v_check_resource_expressions(opt, out, &src, r);
+      resource_free(r);
+    }
   }
-  Resource *r = load_resource_value(val_ref(doc), NULL, k, file, &err);
-  VSrc src = {file, locs, "", NULL, 0, 0};
-  if (!r) {
+  if (!loaded)
     v_emit_src(opt, out, &src, VR_STRUCTURE, err.loc.path, -1, NULL, "%s",
                err.msg);
-  } else {
-    v_check_resource(opt, out, &src, r, factory);
-    v_check_resource_expressions(opt, out, &src, r);
-    resource_free(r);
-  }
   free(src.text);
 }

@@ -140,11 +140,6 @@ void validate_document(const Value *doc, const SrcMap *locs, const char *file,
                        const Factory *factory, const VOptions *opt,
                        FindingList *out);
 
-/* Validates one loaded pipeline ('factory' may be NULL: no reference
- * checks).  Positions come from p->locs. */
-void validate_pipeline(const Pipeline *p, const Factory *factory,
-                       const VOptions *opt, FindingList *out);
-
 /* ---- Output (validate_out.c) ---------------------------------------- */
 
 typedef enum VFormat {

@@ -768,12 +768,11 @@ static void walk_type_props(XWalk *w, const ActivityDef *a, const Value *tp)
     unsigned roles = 0;
     if ((is_if || is_until || is_type(a, "ForEach")) && is_nested_list_key(k))
       continue;
-    if (is_switch && (strcmp(k, "defaultActivities") == 0))
+    /* a Switch's activity lists are walked as activities; its case
+     * values are literals */
+    if (is_switch &&
+        (strcmp(k, "defaultActivities") == 0 || strcmp(k, "cases") == 0))
       continue;
-    if (is_switch && strcmp(k, "cases") == 0) {
-      /* only the case values */
-      continue;
-    }
     if ((is_if || is_until) && strcasecmp(k, "expression") == 0)
       roles |= 1u << ROLE_BOOLEAN;
     if (is_until && strcasecmp(k, "expression") == 0)
@@ -787,16 +786,11 @@ static void walk_type_props(XWalk *w, const ActivityDef *a, const Value *tp)
       /* {"value": "...", "type": "Expression"}: the value is the text */
       size_t base = w->path.len;
       srcpath_key(&w->path, k, klen);
-      const char *vk = "value";
       size_t nn = val_object_len(x), vkl;
       for (size_t m = 0; m < nn; m++) {
         const char *kk = val_object_key_peek(x, m, &vkl);
-        if (strcasecmp(kk, "value") == 0) {
-          vk = kk;
-          walk_member(w, vk, vkl, val_object_value_peek(x, m), 1, roles);
-        } else {
-          walk_member(w, kk, vkl, val_object_value_peek(x, m), 1, 0);
-        }
+        walk_member(w, kk, vkl, val_object_value_peek(x, m), 1,
+                    strcasecmp(kk, "value") == 0 ? roles : 0);
       }
       w->path.len = base;
       w->path.s[base] = '\0';
@@ -806,17 +800,25 @@ static void walk_type_props(XWalk *w, const ActivityDef *a, const Value *tp)
   }
 }
 
+/* A walk over the strings of pipeline 'c' (NULL for a resource) from
+ * activity 'act' (-1: none); w->path is initialised, sb_fini it. */
+static void xwalk_init(XWalk *w, VCtx *c, const VOptions *opt, FindingList *out,
+                       VSrc *src, int act)
+{
+  memset(w, 0, sizeof(*w));
+  w->c = c;
+  w->opt = opt;
+  w->out = out;
+  w->src = src;
+  w->act = act;
+  sb_init(&w->path);
+}
+
 static void check_activity_strings(VCtx *c, int i)
 {
   const ActivityDef *a = c->acts[i].a;
   XWalk w;
-  memset(&w, 0, sizeof(w));
-  w.c = c;
-  w.opt = c->opt;
-  w.out = c->out;
-  w.src = c->src;
-  w.act = i;
-  sb_init(&w.path);
+  xwalk_init(&w, c, c->opt, c->out, c->src, i);
   if (is_type(a, "SetVariable")) {
     const Value *vn = val_object_peek_ci(a->type_props, "variableName", 12);
     w.setvar = vn && val_kind(vn) == VAL_STRING ? val_str(vn) : NULL;
@@ -848,13 +850,7 @@ static void check_activity_strings(VCtx *c, int i)
 static void check_defaults(VCtx *c, const char *what, const Value *decls)
 {
   XWalk w;
-  memset(&w, 0, sizeof(w));
-  w.c = c;
-  w.opt = c->opt;
-  w.out = c->out;
-  w.src = c->src;
-  w.act = -1;
-  sb_init(&w.path);
+  xwalk_init(&w, c, c->opt, c->out, c->src, -1);
   size_t n = decls ? val_object_len(decls) : 0, klen, dlen;
   for (size_t i = 0; i < n; i++) {
     const char *name = val_object_key_peek(decls, i, &klen);
@@ -899,17 +895,12 @@ void v_check_resource_expressions(const VOptions *opt, FindingList *out,
   if (val_kind(props) != VAL_OBJECT)
     return;
   XWalk w;
-  memset(&w, 0, sizeof(w));
-  w.opt = opt;
-  w.out = out;
-  w.src = src;
-  w.act = -1;
+  xwalk_init(&w, NULL, opt, out, src, -1);
   w.accessor = r->kind == RES_DATASET          ? "dataset"
                : r->kind == RES_LINKED_SERVICE ? "linkedService"
                                                : "trigger";
   w.params = val_object_peek_ci(props, "parameters", 10);
   w.res_name = r->name;
-  sb_init(&w.path);
   size_t n = val_object_len(props), klen;
   for (size_t m = 0; m < n; m++) {
     const char *k = val_object_key_peek(props, m, &klen);

@@ -98,6 +98,24 @@ static void test_examples(bool seen[VR__COUNT])
   }
 }
 
+/* Validates 'text' written to a temporary file ending in 'ext' (".json"
+ * or ".yaml"); false (fl untouched) when the file cannot be written. */
+static bool validate_text(const char *text, const char *ext, FindingList *fl)
+{
+  char path[64];
+  snprintf(path, sizeof(path), "/tmp/adfrun-test-validate-XXXXXX%s", ext);
+  int fd = mkstemps(path, (int)strlen(ext));
+  CHECK(fd >= 0, "mkstemps");
+  if (fd < 0)
+    return false;
+  bool wrote = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+  CHECK(wrote, "write %s", path);
+  close(fd);
+  validate_one(path, VREF_OFF, fl);
+  unlink(path);
+  return true;
+}
+
 static void expect_at(const char *file, const char *code, int line, int col,
                       const char *path)
 {
@@ -137,15 +155,9 @@ static void test_escaped_columns(void)
       "\"activities\": [{\"name\": \"S\", \"type\": \"SetVariable\",\n"
       "\"typeProperties\": {\"variableName\": \"v\",\n"
       "\"value\": \"a\\n\\\"q\\\" \\u00e9 @{variables('nope')}\"}}]}}\n";
-  char path[] = "/tmp/adfrun-test-validate-XXXXXX.json";
-  int fd = mkstemps(path, 5);
-  CHECK(fd >= 0, "mkstemps");
-  if (fd < 0)
-    return;
-  CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text), "write");
-  close(fd);
   FindingList fl;
-  validate_one(path, VREF_OFF, &fl);
+  if (!validate_text(text, ".json", &fl))
+    return;
   const Finding *f = find_rule(&fl, "ADF026");
   CHECK(f != NULL, "no ADF026 for the escaped string");
   /* line 4: `"value": "a\n\"q\" \u00e9 @{variables('nope')}"`: the
@@ -158,7 +170,6 @@ static void test_escaped_columns(void)
     CHECK(f->expr_col == 12, "escaped: expr_col %d, want 12", f->expr_col);
   }
   findings_fini(&fl);
-  unlink(path);
 }
 
 /* YAML: columns inside single-quoted scalars ('' is one quote), and a
@@ -181,15 +192,9 @@ static void test_yaml(void)
       "      type: Wait\n"
       "      typeProperties:\n"
       "        waitTimeInSeconds: \"@length(activity('Set2').output.x)\"\n";
-  char path[] = "/tmp/adfrun-test-validate-XXXXXX.yaml";
-  int fd = mkstemps(path, 5);
-  CHECK(fd >= 0, "mkstemps");
-  if (fd < 0)
-    return;
-  CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text), "write");
-  close(fd);
   FindingList fl;
-  validate_one(path, VREF_OFF, &fl);
+  if (!validate_text(text, ".yaml", &fl))
+    return;
   const Finding *f = find_rule(&fl, "ADF027");
   CHECK(f && f->line == 11 && f->col == 32, "yaml ADF027 at %d:%d, want 11:32",
         f ? f->line : 0, f ? f->col : 0);
@@ -199,7 +204,6 @@ static void test_yaml(void)
         f ? f->line : 0, f ? f->col : 0);
   CHECK(has_rule(&fl, "ADF026"), "yaml: variable v is undeclared");
   findings_fini(&fl);
-  unlink(path);
 }
 
 static void test_syntax_and_folders(bool seen[VR__COUNT])
