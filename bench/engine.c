@@ -24,12 +24,18 @@ static Pipeline *pl_from(const char *json)
 {
   Err err = ERR_INIT;
   Value *doc = json_parse(json, strlen(json), NULL, &err);
+  Pipeline *pl;
 
   if (!doc) {
     fprintf(stderr, "json: %s\n", err.msg);
     exit(3);
   }
-  return load_pipeline_value(doc, NULL, "bench.json", &err);
+  pl = load_pipeline_value(doc, NULL, "bench.json", &err);
+  if (!pl) {
+    fprintf(stderr, "load: %s\n", err.msg);
+    exit(3);
+  }
+  return pl;
 }
 
 static void bench(const char *label, const char *json, double target_ms)
@@ -44,7 +50,7 @@ static void bench(const char *label, const char *json, double target_ms)
   size_t n;
   double ms;
 
-  if (!pl || !run_precheck(pl, &err)) {
+  if (!run_precheck(pl, &err)) {
     fprintf(stderr, "%s: %s\n", label, err.msg);
     exit(3);
   }

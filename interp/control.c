@@ -20,7 +20,7 @@
 
 /* ---- Shared helpers ----------------------------------------------------- */
 
-static const Value *prop(ActRun *run, const char *key)
+const Value *ctl_prop(ActRun *run, const char *key)
 {
   const Value *tp = act_def(run)->type_props;
   return tp ? val_object_peek_ci(tp, key, strlen(key)) : NULL;
@@ -30,7 +30,7 @@ static const Value *prop(ActRun *run, const char *key)
  * missing and 'required'.  *missing tells the two apart. */
 static Value *eval_prop(ActRun *run, const char *key, bool required, Err *err)
 {
-  const Value *v = prop(run, key);
+  const Value *v = ctl_prop(run, key);
   Value *x;
 
   if (!v) {
@@ -167,7 +167,8 @@ static bool blank(const char *s)
 static ActStep fail_start(ActRun *run, Err *err)
 {
   const char *name = act_def(run)->name;
-  const Value *mdef = prop(run, "message"), *cdef = prop(run, "errorCode");
+  const Value *mdef = ctl_prop(run, "message"),
+              *cdef = ctl_prop(run, "errorCode");
   Value *m = NULL, *c = NULL, *in;
   bool m_str, c_ok;
   const char *code, *msg;
@@ -294,7 +295,7 @@ static ActStep setvar_start(ActRun *run, Err *err)
 {
   PipelineRun *pr = act_pipeline_run(run);
   Value *name = eval_prop(run, "variableName", true, err);
-  const Value *vdef = prop(run, "value");
+  const Value *vdef = ctl_prop(run, "value");
   Value *v, *in, *out;
   Variable *var;
   bool sys;
@@ -401,7 +402,7 @@ static ActStep appendvar_start(ActRun *run, Err *err)
 
 static ActStep filter_start(ActRun *run, Err *err)
 {
-  const Value *cond = prop(run, "condition");
+  const Value *cond = ctl_prop(run, "condition");
   Value *items = eval_prop(run, "items", true, err), *kept, *out, *in;
   size_t i, n;
 

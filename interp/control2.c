@@ -20,12 +20,6 @@
 #include "interp/load.h"
 #include "interp/run.h"
 
-static const Value *prop(ActRun *run, const char *key)
-{
-  const Value *tp = act_def(run)->type_props;
-  return tp ? val_object_peek_ci(tp, key, strlen(key)) : NULL;
-}
-
 static const ActivityBlock *block(const ActivityDef *d, const char *label)
 {
   size_t i;
@@ -94,7 +88,7 @@ static void branch_cleanup(ActRun *run)
 
 static ActStep if_start(ActRun *run, Err *err)
 {
-  const Value *e = prop(run, "expression");
+  const Value *e = ctl_prop(run, "expression");
   Value *b, *in;
   bool yes;
 
@@ -125,14 +119,14 @@ static ActStep if_start(ActRun *run, Err *err)
 static ActStep switch_start(ActRun *run, Err *err)
 {
   const ActivityDef *d = act_def(run);
-  const Value *on = prop(run, "on");
+  const Value *on = ctl_prop(run, "on");
   const ActivityBlock *hit = NULL;
   Value *v, *in;
   StrBuf a, b;
   size_t i;
 
   if (!on)
-    on = prop(run, "expression"); /* the doc page's spelling */
+    on = ctl_prop(run, "expression"); /* the doc page's spelling */
   if (!on)
     return err_set(err, ERR_ACTIVITY_CONFIG, NULL,
                    "Switch '%s': typeProperties.on is required", d->name),
@@ -184,36 +178,35 @@ typedef struct ForEach {
   Err fail;       /* first inner failure */
 } ForEach;
 
+/* Frees slot i's ended iteration, keeping the first inner failure. */
+static void foreach_reap(ForEach *st, size_t i)
+{
+  Scope *s = st->active[i];
+
+  if (sched_scope_status(s) != RS_SUCCEEDED)
+    ctl_inner_failed(s, &st->fail);
+  sched_scope_free(s);
+  st->active[i] = NULL;
+  st->n_active--;
+}
+
 static ActStep foreach_pump(ActRun *run, ForEach *st)
 {
   size_t i;
 
-  for (i = 0; i < st->cap; i++) {
-    Scope *s = st->active[i];
-    if (s && sched_scope_done(s)) {
-      if (sched_scope_status(s) != RS_SUCCEEDED)
-        ctl_inner_failed(s, &st->fail);
-      sched_scope_free(s);
-      st->active[i] = NULL;
-      st->n_active--;
-    }
-  }
+  for (i = 0; i < st->cap; i++)
+    if (st->active[i] && sched_scope_done(st->active[i]))
+      foreach_reap(st, i);
   for (i = 0; i < st->cap && st->next < st->n; i++) {
-    Scope *s;
     if (st->active[i])
       continue;
-    s = scope_for(run, st->body, val_array_peek(st->items, st->next),
-                  (int)st->next + 1);
+    st->active[i] = scope_for(
+        run, st->body, val_array_peek(st->items, st->next), (int)st->next + 1);
     st->next++;
-    st->active[i] = s;
     st->n_active++;
-    sched_scope_start(s);
-    if (sched_scope_done(s)) { /* empty body or all inactive */
-      if (sched_scope_status(s) != RS_SUCCEEDED)
-        ctl_inner_failed(s, &st->fail);
-      sched_scope_free(s);
-      st->active[i] = NULL;
-      st->n_active--;
+    sched_scope_start(st->active[i]);
+    if (sched_scope_done(st->active[i])) { /* empty body or all inactive */
+      foreach_reap(st, i);
       i--; /* reuse the slot */
     }
   }
@@ -222,10 +215,23 @@ static ActStep foreach_pump(ActRun *run, ForEach *st)
   return ACT_PENDING;
 }
 
+static ActStep foreach_step(ActRun *run, Err *err)
+{
+  ForEach *st = act_state(run);
+
+  if (!st)
+    return ACT_DONE;
+  if (foreach_pump(run, st) == ACT_PENDING)
+    return ACT_PENDING;
+  if (err_is_set(&st->fail))
+    *err = st->fail;
+  return ACT_DONE;
+}
+
 static ActStep foreach_start(ActRun *run, Err *err)
 {
   const ActivityDef *d = act_def(run);
-  const Value *idef = prop(run, "items"), *bc;
+  const Value *idef = ctl_prop(run, "items"), *bc;
   Value *items, *in;
   ForEach *st;
   bool seq;
@@ -259,7 +265,7 @@ static ActStep foreach_start(ActRun *run, Err *err)
     return ACT_DONE;
   }
   seq = ctl_bool_prop(run, "isSequential", false, err);
-  bc = prop(run, "batchCount");
+  bc = ctl_prop(run, "batchCount");
   if (bc) {
     Value *x = act_eval(run, bc, err);
     if (x && val_kind(x) == VAL_INT)
@@ -291,25 +297,7 @@ static ActStep foreach_start(ActRun *run, Err *err)
   if (st->cap > st->n)
     st->cap = st->n ? st->n : 1;
   st->active = xcalloc(st->cap, sizeof(Scope *));
-  if (foreach_pump(run, st) == ACT_DONE) {
-    if (err_is_set(&st->fail))
-      *err = st->fail;
-    return ACT_DONE;
-  }
-  return ACT_PENDING;
-}
-
-static ActStep foreach_step(ActRun *run, Err *err)
-{
-  ForEach *st = act_state(run);
-
-  if (!st)
-    return ACT_DONE;
-  if (foreach_pump(run, st) == ACT_PENDING)
-    return ACT_PENDING;
-  if (err_is_set(&st->fail))
-    *err = st->fail;
-  return ACT_DONE;
+  return foreach_step(run, err);
 }
 
 static void foreach_cancel(ActRun *run)
@@ -361,11 +349,11 @@ static void until_next(ActRun *run, Until *st)
 static ActStep until_start(ActRun *run, Err *err)
 {
   const ActivityDef *d = act_def(run);
-  const Value *tdef = prop(run, "timeout");
+  const Value *tdef = ctl_prop(run, "timeout");
   Until *st;
   int64_t timeout = 7LL * 86400 * TICKS_PER_SECOND;
 
-  if (!prop(run, "expression"))
+  if (!ctl_prop(run, "expression"))
     return err_set(err, ERR_ACTIVITY_CONFIG, NULL,
                    "Until '%s': typeProperties.expression is required",
                    d->name),
@@ -434,7 +422,7 @@ static ActStep until_step(ActRun *run, Err *err)
   last_failed = sched_scope_status(st->s) != RS_SUCCEEDED;
   if (last_failed)
     ctl_inner_failed(st->s, &inner);
-  b = act_eval(run, prop(run, "expression"), err);
+  b = act_eval(run, ctl_prop(run, "expression"), err);
   if (!b)
     return ACT_DONE;
   if (val_kind(b) != VAL_BOOL) {
@@ -550,7 +538,7 @@ static ActStep exec_start(ActRun *run, Err *err)
 {
   const ActivityDef *d = act_def(run);
   PipelineRun *pr = act_pipeline_run(run), *c;
-  const Value *ref = prop(run, "pipeline"), *rn = NULL, *pdef;
+  const Value *ref = ctl_prop(run, "pipeline"), *rn = NULL, *pdef;
   const Factory *f = act_factory(run);
   Pipeline *cp;
   Value *params = NULL, *in;
@@ -578,7 +566,7 @@ static ActStep exec_start(ActRun *run, Err *err)
                    d->name, val_str(rn)),
            ACT_DONE;
   wait = ctl_bool_prop(run, "waitOnCompletion", false, err);
-  pdef = prop(run, "parameters");
+  pdef = ctl_prop(run, "parameters");
   if (pdef && !(params = act_eval(run, pdef, err)))
     return ACT_DONE;
   if (err_is_set(err)) {

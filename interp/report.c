@@ -60,13 +60,12 @@ void report_add_request_take(Report *r, Value *rec)
 
 Value *report_user_props(const Value *list)
 {
-  Value *o = val_object_new();
+  Value *o;
   size_t i;
 
-  if (val_kind(list) == VAL_OBJECT) {
-    val_unref(o);
+  if (val_kind(list) == VAL_OBJECT)
     return val_ref(list);
-  }
+  o = val_object_new();
   if (val_kind(list) != VAL_ARRAY)
     return o;
   for (i = 0; i < val_array_len(list); i++) {

@@ -515,25 +515,6 @@ static void sys_set(Value *o, const char *k, Value *v)
   val_object_set_take(o, k, strlen(k), v);
 }
 
-/* ---- Variable defaults that are templates ------------------------- */
-
-static const Value *dv_variable(void *ud, const char *name, size_t len)
-{
-  return run_var_get(ud, name, len);
-}
-
-static int64_t dv_now(void *ud)
-{
-  PipelineRun *r = ud;
-  return clk_now(engine_clock(r->eng));
-}
-
-static uint64_t dv_random(void *ud)
-{
-  PipelineRun *r = ud;
-  return engine_random(r->eng);
-}
-
 /* The service evaluates templates in variable defaults when the run
  * starts ("@{pipeline().parameters.eventEndTime}", azure-docs #56025), in
  * declaration order, so a default may read parameters, system variables
@@ -542,14 +523,10 @@ static uint64_t dv_random(void *ud)
 static bool var_templates(PipelineRun *r, Err *err)
 {
   const Pipeline *pl = r->pl;
-  EvalEnv env = {0};
+  EvalEnv env = *sched_scope_env(r->root); /* same variables/clock/random */
   size_t i;
 
-  env.ud = r;
-  env.pipeline = r->sys;
-  env.variable = dv_variable;
-  env.now_ticks = dv_now;
-  env.random = dv_random;
+  env.activity = NULL; /* no activity has run yet */
   for (i = 0; i < r->n_vars; i++) {
     const Value *d = val_object_value_peek(pl->variables, i);
     const Value *dv = val_kind(d) == VAL_OBJECT
@@ -786,6 +763,9 @@ PipelineRun *run_new(Engine *eng, const Pipeline *pl, const Factory *f,
           parent ? val_cstr(parent->run_id) : val_null());
   sys_set(r->sys, "parameters", val_ref(r->params));
   sys_set(r->sys, "globalParameters", val_ref(r->globals));
+  /* created here (started by run_start) so defaults use its EvalEnv */
+  r->root =
+      sched_scope_new(r->eng, r, NULL, r->pl->acts, r->pl->n_acts, NULL, 0);
   if (!var_templates(r, err))
     goto fail;
   return r;
@@ -797,8 +777,6 @@ fail:
 void run_start(PipelineRun *r)
 {
   r->status = RS_IN_PROGRESS;
-  r->root =
-      sched_scope_new(r->eng, r, NULL, r->pl->acts, r->pl->n_acts, NULL, 0);
   sched_run_started(r->eng);
   if (!r->parent)
     sched_register_top(r->eng, r);

@@ -202,11 +202,6 @@ const char *const *engine_rewrites(const Engine *eng, size_t *n)
   return eng->rewrites;
 }
 
-const Value *engine_mock_doc(const Engine *eng)
-{
-  return eng->mock_doc;
-}
-
 long engine_max_iterations(const Engine *eng)
 {
   return eng->max_iterations;

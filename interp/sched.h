@@ -102,7 +102,6 @@ uint64_t engine_random(Engine *eng);
 const char *const *engine_secrets(const Engine *eng, size_t *n);
 void engine_add_secret(Engine *eng, const char *secret);
 const char *const *engine_rewrites(const Engine *eng, size_t *n);
-const Value *engine_mock_doc(const Engine *eng);
 long engine_max_iterations(const Engine *eng);
 /* Counts of work done (for benchmarks). */
 size_t engine_activity_runs(const Engine *eng);
@@ -129,8 +128,6 @@ bool sched_scope_failure(const Scope *s, const char **name, const char **code,
 /* Cancels everything in the scope (it then ends Cancelled). */
 void sched_scope_cancel(Scope *s);
 void sched_scope_free(Scope *s);
-/* The pipeline run the scope belongs to. */
-PipelineRun *sched_scope_run(const Scope *s);
 /* The scope's EvalEnv (borrowed). */
 const EvalEnv *sched_scope_env(const Scope *s);
 
@@ -145,16 +142,11 @@ void sched_emit_run(Engine *eng, EngEvent ev, const PipelineRun *r);
 /* ---- Runs (control.c) --------------------------------------------------- */
 
 PipelineRun *act_pipeline_run(const ActRun *run);
-Scope *act_scope(const ActRun *run);
 /* Records the activity's input in the report (consumes 'input'); control
  * types call it, leaf types get their evaluated typeProperties. */
 void act_set_input_take(ActRun *run, Value *input);
 /* Evaluates a definition value with another item() (Filter). */
 Value *act_eval_item(ActRun *run, const Value *v, const Value *item, Err *err);
-/* Report placement of an attempt. */
-int act_iteration(const ActRun *run);
-/* Marks the run's failure type explicitly (mock errors). */
-void act_set_failure_type(ActRun *run, const char *failure_type);
 
 /* ---- Control types (control.c) ------------------------------------------ */
 
@@ -173,6 +165,9 @@ extern const ActivityType ctl_if_row, ctl_switch_row, ctl_foreach_row,
 /* Fails 'err' the way ADF reports a container whose inner scope failed:
  * ActionFailed, "Activity failed because an inner activity failed; ...". */
 bool ctl_inner_failed(const Scope *s, Err *err);
+/* typeProperties.<key> of the run's definition, case-insensitive
+ * (borrowed), or NULL. */
+const Value *ctl_prop(ActRun *run, const char *key);
 /* Reads a boolean property that may be a bool or "true"/"false" text
  * (ADF docs write "isSequential": "true").  Evaluates expressions. */
 bool ctl_bool_prop(ActRun *run, const char *key, bool dflt, Err *err);

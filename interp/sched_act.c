@@ -141,22 +141,7 @@ PipelineRun *act_pipeline_run(const ActRun *run)
   return run->scope ? run->scope->prun : NULL;
 }
 
-Scope *act_scope(const ActRun *run)
-{
-  return run->scope;
-}
-
-int act_iteration(const ActRun *run)
-{
-  return run->scope ? run->scope->iteration : 0;
-}
-
 const char *act_run_id(const ActRun *run)
 {
   return run->run_id;
-}
-
-void act_set_failure_type(ActRun *run, const char *failure_type)
-{
-  run->failure_type = failure_type;
 }

@@ -229,12 +229,10 @@ static void do_start(ActRun *ar)
     return;
   }
   if (!ar->is_control) {
-    StrBuf base;
-    sb_init(&base);
-    sb_printf(&base, "%s.typeProperties", ar->def->path ? ar->def->path : "");
-    ar->input = sched_eval_def(eng, ar->def->type_props, &s->env, NULL, base.s,
-                               &ar->err);
-    sb_fini(&base);
+    /* the path of a failing expression is built only on failure */
+    PathSeg tp = {NULL, "typeProperties", 14, 0};
+    ar->input = sched_eval_def(eng, ar->def->type_props, &s->env, &tp,
+                               ar->def->path, &ar->err);
     if (!ar->input) {
       attempt_done(ar);
       return;

@@ -455,11 +455,6 @@ bool sched_scope_failure(const Scope *s, const char **name, const char **code,
   return true;
 }
 
-PipelineRun *sched_scope_run(const Scope *s)
-{
-  return s->prun;
-}
-
 const EvalEnv *sched_scope_env(const Scope *s)
 {
   return &s->env;
