@@ -51,13 +51,7 @@ static Value *side(ActRun *run, const char *key, const Value *settings,
             "Copy needs exactly one dataset in '%s'", key);
   Value *spec = ref ? data_resolve(run, ref, key, err) : NULL;
   val_unref(ref);
-  if (!spec)
-    return NULL;
-  Value *s = val_copy(spec);
-  val_unref(spec);
-  val_object_set_take(s, "settings", 8,
-                      settings ? val_ref(settings) : val_object_new());
-  return s;
+  return spec ? data_with_settings(spec, settings) : NULL;
 }
 
 static ActStep copy_start(ActRun *run, Err *err)
@@ -80,11 +74,7 @@ static ActStep copy_start(ActRun *run, Err *err)
   static const char *const pass[] = {"translator", "enableSkipIncompatibleRow",
                                      "enableStaging",
                                      "redirectIncompatibleRowSettings"};
-  for (size_t i = 0; i < 4; i++) {
-    const Value *v = ds_get(in, pass[i]);
-    if (v)
-      val_object_set(job, pass[i], v);
-  }
+  data_pass(job, in, pass, 4);
   char iso[48];
   data_now_iso(run, iso, sizeof iso);
   val_object_set_take(job, "start", 5, val_cstr(iso));
@@ -93,9 +83,6 @@ static ActStep copy_start(ActRun *run, Err *err)
 
 static ActStep copy_step(ActRun *run, Err *err)
 {
-  DataRun *st = act_state(run);
-  if (!st || !st->job || !datajob_done(st->job))
-    return ACT_PENDING;
   ActStep r = data_finish(run, false, err);
   fail_2200(err);
   return r;

@@ -39,6 +39,37 @@ void data_now_iso(ActRun *run, char *buf, size_t n)
   snprintf(buf, n, "%s.%07lldZ", base, (long long)(ticks % TICKS_PER_SECOND));
 }
 
+Value *data_with_settings(Value *spec, const Value *settings)
+{
+  Value *s = val_copy(spec);
+  val_unref(spec);
+  val_object_set_take(s, "settings", 8,
+                      settings ? val_ref(settings) : val_object_new());
+  return s;
+}
+
+void data_pass(Value *job, const Value *in, const char *const *keys, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    const Value *v = ds_get(in, keys[i]);
+    if (v)
+      val_object_set(job, keys[i], v);
+  }
+}
+
+Value *data_dataset_job(ActRun *run, const char *const *keys, size_t n,
+                        Err *err)
+{
+  const Value *in = act_input(run);
+  Value *spec = data_resolve(run, ds_get(in, "dataset"), "dataset", err);
+  if (!spec)
+    return NULL;
+  Value *job = val_object_new();
+  val_object_set_take(job, "dataset", 7, spec);
+  data_pass(job, in, keys, n);
+  return job;
+}
+
 ActStep data_start(ActRun *run, DataOpFn fn, Value *job)
 {
   DataRun *st = act_state(run);
@@ -59,6 +90,8 @@ ActStep data_start(ActRun *run, DataOpFn fn, Value *job)
 ActStep data_finish(ActRun *run, bool duration, Err *err)
 {
   DataRun *st = act_state(run);
+  if (!st || !st->job || !datajob_done(st->job))
+    return ACT_PENDING;
   Value *out = datajob_result(st->job, err);
   datajob_free(st->job);
   st->job = NULL;

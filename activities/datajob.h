@@ -52,11 +52,22 @@ typedef struct DataRun {
  * 'what' names the property for messages ("inputs[0]", "dataset").
  * Returns a new spec or NULL with *err set. */
 Value *data_resolve(ActRun *run, const Value *ref, const char *what, Err *err);
+/* A copy of 'spec' (consumed) with "settings" set to 'settings' (or {}):
+ * the source/sink side of a Copy or Lookup job.  Caller owns. */
+Value *data_with_settings(Value *spec, const Value *settings);
+/* Copies each of keys[0..n) that 'in' has (case-insensitive) into 'job'. */
+void data_pass(Value *job, const Value *in, const char *const *keys, size_t n);
+/* Resolves the activity's typeProperties.dataset and returns the job
+ * {"dataset": <spec>} plus the pass-through 'keys' (data_pass).  Caller
+ * owns; NULL with *err set. */
+Value *data_dataset_job(ActRun *run, const char *const *keys, size_t n,
+                        Err *err);
 /* Starts 'fn' on 'job' (consumed) for 'run' and installs the DataRun
  * state.  Returns ACT_PENDING. */
 ActStep data_start(ActRun *run, DataOpFn fn, Value *job);
-/* Finishes a run whose job is done: output (plus executionDuration when
- * 'duration' is true) or the job's error.  Returns ACT_DONE. */
+/* The step of a data activity: ACT_PENDING while the job runs, then the
+ * output (plus executionDuration when 'duration' is true) or the job's
+ * error, and ACT_DONE. */
 ActStep data_finish(ActRun *run, bool duration, Err *err);
 /* cancel / cleanup rows shared by the five types. */
 void data_cancel(ActRun *run);

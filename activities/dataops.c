@@ -17,6 +17,8 @@
 
 #include "activities/dataset.h"
 #include "activities/format.h"
+#include "expr/datetime.h"
+#include "interp/clock.h"
 #include "expr/strbuf.h"
 
 #define LOOKUP_MAX_ROWS  5000
@@ -254,14 +256,18 @@ Store *dataop_open_store(const Value *spec, const Value *ss, Err *err)
     val_object_set_take(c, "headers", 7, arr);
   }
   if (to) {
-    /* [d.]hh:mm:ss */
-    int d = 0, h = 0, mi = 0, s = 0;
-    if (sscanf(to, "%d.%d:%d:%d", &d, &h, &mi, &s) != 4) {
-      d = 0;
-      sscanf(to, "%d:%d:%d", &h, &mi, &s);
+    /* A .NET TimeSpan; a bad one must not become "no timeout" (0). */
+    int64_t ticks;
+    if (!clk_parse_timespan(to, &ticks) || ticks <= 0) {
+      err_set(err, ERR_ACTIVITY_CONFIG, NULL,
+              "httpRequestTimeout '%s' is not a positive [d.]hh:mm:ss time "
+              "span",
+              to);
+      val_unref(c);
+      return NULL;
     }
-    int64_t ms = ((((int64_t)d * 24 + h) * 60 + mi) * 60 + s) * 1000;
-    val_object_set_take(c, "timeoutMs", 9, val_int(ms));
+    int64_t ms = ticks / (DT_TICKS_PER_SECOND / 1000);
+    val_object_set_take(c, "timeoutMs", 9, val_int(ms > 0 ? ms : 1));
   }
   Store *st = store_open(c, err);
   val_unref(c);

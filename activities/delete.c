@@ -19,30 +19,17 @@ static bool del_validate(const ActivityDef *def, Err *err)
 
 static ActStep del_start(ActRun *run, Err *err)
 {
-  const Value *in = act_input(run);
   if (!del_validate(act_def(run), err))
     return ACT_DONE;
-  Value *spec = data_resolve(run, ds_get(in, "dataset"), "dataset", err);
-  if (!spec)
-    return ACT_DONE;
-  Value *job = val_object_new();
-  val_object_set_take(job, "dataset", 7, spec);
   static const char *const pass[] = {"recursive", "storeSettings",
                                      "enableLogging",
                                      "maxConcurrentConnections"};
-  for (size_t i = 0; i < 4; i++) {
-    const Value *v = ds_get(in, pass[i]);
-    if (v)
-      val_object_set(job, pass[i], v);
-  }
-  return data_start(run, dataop_delete, job);
+  Value *job = data_dataset_job(run, pass, 4, err);
+  return job ? data_start(run, dataop_delete, job) : ACT_DONE;
 }
 
 static ActStep del_step(ActRun *run, Err *err)
 {
-  DataRun *st = act_state(run);
-  if (!st || !st->job || !datajob_done(st->job))
-    return ACT_PENDING;
   return data_finish(run, true, err);
 }
 

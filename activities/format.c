@@ -243,13 +243,21 @@ bool rows_next(RowReader *r, Row **out, Err *err)
 
 size_t rows_columns(RowReader *r, const char *const **names)
 {
-  return r->columns(r, names);
+  *names = (const char *const *)r->names;
+  return r->n_names;
 }
 
 void rows_close(RowReader *r)
 {
-  if (r)
-    r->close(r);
+  if (!r)
+    return;
+  stream_close(r->in);
+  for (size_t i = 0; i < r->n_names; i++)
+    free(r->names[i]);
+  free(r->names);
+  free(r->name);
+  free(r->cells);
+  r->close(r);
 }
 
 RowWriter *rowsw_open(const FmtOpts *o, OutStream *out,

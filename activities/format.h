@@ -82,7 +82,6 @@ bool rows_next(RowReader *r, Row **out, Err *err);
 /* Column names known so far (header, or Prop_0.. after the first row;
  * for Json, the keys of the first document).  Borrowed. */
 size_t rows_columns(RowReader *r, const char *const **names);
-/* Bytes consumed from the decoded stream so far. */
 void rows_close(RowReader *r);
 
 typedef struct RowWriter RowWriter; /* single owner */
@@ -109,11 +108,20 @@ RowReader *fmt_json_reader(const FmtOpts *o, InStream *in, const char *name,
 RowWriter *fmt_json_writer(const FmtOpts *o, OutStream *out,
                            const char *const *names, size_t n, Err *err);
 
-/* Shared vtable layout for the two formats. */
+/* Shared layout of the two formats' readers: the vtable plus the state
+ * rows_columns/rows_close handle for both (the format's close frees only
+ * its own fields and the struct). */
 struct RowReader {
   bool (*next)(RowReader *r, Row **out, Err *err);
-  size_t (*columns)(RowReader *r, const char *const **names);
   void (*close)(RowReader *r);
+  InStream *in; /* owned */
+  char *name;   /* owned: file name for messages */
+  char **names; /* owned: column names, once have_names */
+  size_t n_names;
+  bool have_names;
+  Cell *cells; /* owned: ccap cells, row.cells */
+  size_t ccap;
+  Row row;
 };
 struct RowWriter {
   bool (*write)(RowWriter *w, const Row *row, Err *err);

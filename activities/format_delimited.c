@@ -31,8 +31,6 @@ typedef struct Field {
 
 typedef struct DelimReader {
   RowReader base;
-  InStream *in; /* owned */
-  char *name;   /* owned: file name for messages */
   char delim;
   int quote, escape;
   int row_end;      /* -1: any of \r\n, \r, \n; else that one character */
@@ -48,12 +46,6 @@ typedef struct DelimReader {
   StrBuf scratch;
   Field *f;
   size_t nf, fcap;
-  Cell *cells;
-  size_t ccap;
-  char **names; /* owned */
-  size_t n_names;
-  bool have_names;
-  Row row;
   int64_t rowno;
 } DelimReader;
 
@@ -112,7 +104,7 @@ static int parse_row(DelimReader *r, Err *err)
               "source '%s' with row number %lld: a quoted field "
               "(quote character '%c') is not closed before the end of "
               "the file.",
-              r->name, (long long)r->rowno + 1, (char)r->quote);
+              r->base.name, (long long)r->rowno + 1, (char)r->quote);
           return -1;
         }
         unsigned char c = (unsigned char)b[p];
@@ -222,7 +214,8 @@ static bool refill(DelimReader *r, Err *err)
     r->cap *= 2;
     r->buf = xrealloc(r->buf, r->cap);
   }
-  ptrdiff_t n = stream_read(r->in, r->buf + r->end, r->cap - r->end - 1, err);
+  ptrdiff_t n =
+      stream_read(r->base.in, r->buf + r->end, r->cap - r->end - 1, err);
   if (n < 0)
     return false;
   if (n == 0)
@@ -261,7 +254,7 @@ static int next_raw(DelimReader *r, Err *err)
             "'%s' with row number %lld: unable to translate bytes "
             "[%02X] at index %zu of the row from the specified code "
             "page 'UTF-8' to Unicode.",
-            r->name, (long long)r->rowno + 1, b[ok], ok);
+            r->base.name, (long long)r->rowno + 1, b[ok], ok);
         return -1;
       }
     }
@@ -289,36 +282,37 @@ static bool dr_next(RowReader *base, Row **out, Err *err)
   }
   if ((rc = next_raw(r, err)) <= 0)
     return rc == 0;
-  if (!r->have_names) {
-    r->have_names = true;
-    r->n_names = r->nf;
-    r->names = xcalloc(r->nf ? r->nf : 1, sizeof *r->names);
+  if (!r->base.have_names) {
+    r->base.have_names = true;
+    r->base.n_names = r->nf;
+    r->base.names = xcalloc(r->nf ? r->nf : 1, sizeof *r->base.names);
     for (size_t i = 0; i < r->nf; i++) {
       if (r->header) {
-        r->names[i] = xstrndup(field_ptr(r, &r->f[i]), r->f[i].len);
+        r->base.names[i] = xstrndup(field_ptr(r, &r->f[i]), r->f[i].len);
       } else {
         char tmp[32];
         snprintf(tmp, sizeof tmp, "Prop_%zu", i);
-        r->names[i] = xstrdup(tmp);
+        r->base.names[i] = xstrdup(tmp);
       }
     }
     if (r->header)
       return dr_next(base, out, err);
   }
-  if (r->nf > r->n_names) {
+  if (r->nf > r->base.n_names) {
     return fmt_source_fail(
         err, "DelimitedTextMoreColumnsThanDefined",
         "Error found when processing 'Csv/Tsv Format Text' "
         "source '%s' with row number %lld: found more columns "
         "than expected column count %zu.",
-        r->name, (long long)r->rowno, r->n_names);
+        r->base.name, (long long)r->rowno, r->base.n_names);
   }
-  if (r->ccap < r->n_names) {
-    r->ccap = r->n_names;
-    r->cells = xrealloc(r->cells, r->ccap * sizeof *r->cells);
+  if (r->base.ccap < r->base.n_names) {
+    r->base.ccap = r->base.n_names;
+    r->base.cells =
+        xrealloc(r->base.cells, r->base.ccap * sizeof *r->base.cells);
   }
-  for (size_t i = 0; i < r->n_names; i++) {
-    Cell *c = &r->cells[i];
+  for (size_t i = 0; i < r->base.n_names; i++) {
+    Cell *c = &r->base.cells[i];
     c->v = NULL;
     if (i >= r->nf) {
       c->s = NULL;
@@ -332,33 +326,20 @@ static bool dr_next(RowReader *base, Row **out, Err *err)
         memcmp(c->s, r->null_value, r->null_len) == 0)
       c->s = NULL, c->len = 0;
   }
-  r->row.cells = r->cells;
-  r->row.n = r->n_names;
-  r->row.doc = NULL;
-  r->row.line = r->rowno;
-  *out = &r->row;
+  r->base.row.cells = r->base.cells;
+  r->base.row.n = r->base.n_names;
+  r->base.row.doc = NULL;
+  r->base.row.line = r->rowno;
+  *out = &r->base.row;
   return true;
-}
-
-static size_t dr_columns(RowReader *base, const char *const **names)
-{
-  DelimReader *r = (DelimReader *)base;
-  *names = (const char *const *)r->names;
-  return r->n_names;
 }
 
 static void dr_close(RowReader *base)
 {
   DelimReader *r = (DelimReader *)base;
-  stream_close(r->in);
-  for (size_t i = 0; i < r->n_names; i++)
-    free(r->names[i]);
-  free(r->names);
-  free(r->name);
   free(r->null_value);
   free(r->buf);
   free(r->f);
-  free(r->cells);
   sb_fini(&r->scratch);
   free(r);
 }
@@ -369,10 +350,9 @@ RowReader *fmt_delimited_reader(const FmtOpts *o, InStream *in,
   (void)err;
   DelimReader *r = xcalloc(1, sizeof *r);
   r->base.next = dr_next;
-  r->base.columns = dr_columns;
   r->base.close = dr_close;
-  r->in = in;
-  r->name = xstrdup(name ? name : "");
+  r->base.in = in;
+  r->base.name = xstrdup(name ? name : "");
   r->delim = o->col_delim;
   r->quote = o->quote;
   r->escape = o->escape;

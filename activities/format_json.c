@@ -27,9 +27,7 @@
 
 typedef struct JsonReader {
   RowReader base;
-  InStream *in; /* owned */
-  char *name;   /* owned */
-  char *buf;    /* owned */
+  char *buf; /* owned */
   size_t cap, start, end;
   bool eof;
   bool in_array; /* inside a top-level '[' */
@@ -37,14 +35,8 @@ typedef struct JsonReader {
   size_t scan; /* offset from start already scanned */
   int depth;
   bool in_str, esc, scanning;
-  Value *doc; /* owned: current document */
-  Cell *cells;
-  size_t ccap;
-  char **names; /* owned */
-  size_t n_names;
-  bool have_names;
+  Value *doc;      /* owned: current document */
   bool check_utf8; /* encodingName is UTF-8: invalid bytes fail */
-  Row row;
   int64_t docno;
   int64_t line, col; /* 1-based position of buf[start] in the file */
 } JsonReader;
@@ -85,7 +77,8 @@ static bool jrefill(JsonReader *r, Err *err)
     r->cap *= 2;
     r->buf = xrealloc(r->buf, r->cap);
   }
-  ptrdiff_t n = stream_read(r->in, r->buf + r->end, r->cap - r->end - 1, err);
+  ptrdiff_t n =
+      stream_read(r->base.in, r->buf + r->end, r->cap - r->end - 1, err);
   if (n < 0)
     return false;
   if (n == 0)
@@ -178,7 +171,7 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
               "file '%s'. Check if the data is in valid JSON "
               "object format. Line %lld, column %lld: the array "
               "is not closed before the end of the file.",
-              r->name, (long long)r->line, (long long)r->col);
+              r->base.name, (long long)r->line, (long long)r->col);
         return true;
       }
       if (!jrefill(r, err))
@@ -216,7 +209,7 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
             "'%s'. Line %lld, column %lld (document %lld): "
             "unable to translate bytes [%02X] from the "
             "specified code page 'UTF-8' to Unicode.",
-            r->name, (long long)line, (long long)col, (long long)r->docno,
+            r->base.name, (long long)line, (long long)col, (long long)r->docno,
             b[ok]);
       }
     }
@@ -230,7 +223,7 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
           "Error occurred when deserializing source JSON file "
           "'%s'. Check if the data is in valid JSON object "
           "format. Line %lld, column %lld (document %lld): %s.",
-          r->name, (long long)line, (long long)col, (long long)r->docno,
+          r->base.name, (long long)line, (long long)col, (long long)r->docno,
           perr.msg);
     }
     if (val_kind(r->doc) != VAL_OBJECT)
@@ -240,56 +233,45 @@ static bool jr_next(RowReader *base, Row **out, Err *err)
           "'%s'. Check if the data is in valid JSON object "
           "format. Line %lld, column %lld (document %lld): a "
           "JSON %s where an object is expected.",
-          r->name, (long long)r->line, (long long)r->col, (long long)r->docno,
-          val_kind_name(val_kind(r->doc)));
+          r->base.name, (long long)r->line, (long long)r->col,
+          (long long)r->docno, val_kind_name(val_kind(r->doc)));
     advance(r, len);
     r->scan = 0;
     break;
   }
-  if (!r->have_names) {
-    r->have_names = true;
-    r->n_names = val_object_len(r->doc);
-    r->names = xcalloc(r->n_names ? r->n_names : 1, sizeof *r->names);
-    for (size_t i = 0; i < r->n_names; i++) {
+  if (!r->base.have_names) {
+    r->base.have_names = true;
+    r->base.n_names = val_object_len(r->doc);
+    r->base.names =
+        xcalloc(r->base.n_names ? r->base.n_names : 1, sizeof *r->base.names);
+    for (size_t i = 0; i < r->base.n_names; i++) {
       size_t kl;
       const char *k = val_object_key_peek(r->doc, i, &kl);
-      r->names[i] = xstrndup(k, kl);
+      r->base.names[i] = xstrndup(k, kl);
     }
-    r->ccap = r->n_names;
-    r->cells = xcalloc(r->ccap ? r->ccap : 1, sizeof *r->cells);
+    r->base.ccap = r->base.n_names;
+    r->base.cells =
+        xcalloc(r->base.ccap ? r->base.ccap : 1, sizeof *r->base.cells);
   }
-  for (size_t i = 0; i < r->n_names; i++) {
-    const Value *v = val_object_peek(r->doc, r->names[i]);
-    r->cells[i].s = NULL;
-    r->cells[i].len = 0;
-    r->cells[i].v = v && val_kind(v) != VAL_NULL ? v : NULL;
+  for (size_t i = 0; i < r->base.n_names; i++) {
+    const Value *v = val_object_peek(r->doc, r->base.names[i]);
+    r->base.cells[i].s = NULL;
+    r->base.cells[i].len = 0;
+    r->base.cells[i].v = v && val_kind(v) != VAL_NULL ? v : NULL;
   }
-  r->row.cells = r->cells;
-  r->row.n = r->n_names;
-  r->row.doc = r->doc;
-  r->row.line = r->docno;
-  *out = &r->row;
+  r->base.row.cells = r->base.cells;
+  r->base.row.n = r->base.n_names;
+  r->base.row.doc = r->doc;
+  r->base.row.line = r->docno;
+  *out = &r->base.row;
   return true;
-}
-
-static size_t jr_columns(RowReader *base, const char *const **names)
-{
-  JsonReader *r = (JsonReader *)base;
-  *names = (const char *const *)r->names;
-  return r->n_names;
 }
 
 static void jr_close(RowReader *base)
 {
   JsonReader *r = (JsonReader *)base;
-  stream_close(r->in);
   val_unref(r->doc);
-  for (size_t i = 0; i < r->n_names; i++)
-    free(r->names[i]);
-  free(r->names);
-  free(r->cells);
   free(r->buf);
-  free(r->name);
   free(r);
 }
 
@@ -299,10 +281,9 @@ RowReader *fmt_json_reader(const FmtOpts *o, InStream *in, const char *name,
   (void)err;
   JsonReader *r = xcalloc(1, sizeof *r);
   r->base.next = jr_next;
-  r->base.columns = jr_columns;
   r->base.close = jr_close;
-  r->in = in;
-  r->name = xstrdup(name ? name : "");
+  r->base.in = in;
+  r->base.name = xstrdup(name ? name : "");
   r->cap = INIT_BUF;
   r->buf = xmalloc(r->cap);
   r->line = r->col = 1;

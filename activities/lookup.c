@@ -25,11 +25,7 @@ static ActStep lookup_start(ActRun *run, Err *err)
   Value *spec = data_resolve(run, ds_get(in, "dataset"), "dataset", err);
   if (!spec)
     return ACT_DONE;
-  Value *src = val_copy(spec);
-  val_unref(spec);
-  const Value *settings = ds_get(in, "source");
-  val_object_set_take(src, "settings", 8,
-                      settings ? val_ref(settings) : val_object_new());
+  Value *src = data_with_settings(spec, ds_get(in, "source"));
   Value *job = val_object_new();
   val_object_set_take(job, "source", 6, src);
   val_object_set_take(job, "firstRowOnly", 12,
@@ -39,9 +35,6 @@ static ActStep lookup_start(ActRun *run, Err *err)
 
 static ActStep lookup_step(ActRun *run, Err *err)
 {
-  DataRun *st = act_state(run);
-  if (!st || !st->job || !datajob_done(st->job))
-    return ACT_PENDING;
   return data_finish(run, false, err);
 }
 

@@ -9,24 +9,12 @@
  * 0.12:00:00, as the docs say) passes first.  HttpServer datasets are
  * probed with HEAD requests: the URL exists once it answers 2xx.
  */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "activities/data.h"
 #include "activities/datajob.h"
 #include "activities/dataset.h"
-
-static bool parse_timespan(const char *s, int64_t *out_secs)
-{
-  int d = 0, h, m, sec;
-  char tail;
-  if (sscanf(s, "%d.%d:%d:%d%c", &d, &h, &m, &sec, &tail) == 4 ||
-      (d = 0, sscanf(s, "%d:%d:%d%c", &h, &m, &sec, &tail) == 3)) {
-    *out_secs = (((int64_t)d * 24 + h) * 60 + m) * 60 + sec;
-    return h < 24 && m < 60 && sec < 60 && d >= 0;
-  }
-  return false;
-}
+#include "interp/clock.h"
 
 static bool val_validate(const ActivityDef *def, Err *err)
 {
@@ -41,9 +29,9 @@ static ActStep val_start(ActRun *run, Err *err)
   const Value *in = act_input(run);
   if (!val_validate(act_def(run), err))
     return ACT_DONE;
-  int64_t timeout = 12 * 3600;
+  int64_t timeout = 12 * 3600 * TICKS_PER_SECOND;
   const char *ts = ds_str(in, "timeout");
-  if (ts && *ts && !parse_timespan(ts, &timeout)) {
+  if (ts && *ts && (!clk_parse_timespan(ts, &timeout) || timeout < 0)) {
     err_set(err, ERR_ACTIVITY_CONFIG, NULL,
             "Validation timeout '%s' is not a [d.]hh:mm:ss time span", ts);
     return ACT_DONE;
@@ -67,7 +55,7 @@ static ActStep val_start(ActRun *run, Err *err)
   val_object_set_take(job, "dataset", 7, spec);
   ActStep r = data_start(run, dataop_probe, job);
   DataRun *st = act_state(run);
-  st->deadline = st->started + timeout * TICKS_PER_SECOND;
+  st->deadline = st->started + timeout;
   st->sleep = sleep * TICKS_PER_SECOND;
   return r;
 }

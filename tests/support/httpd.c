@@ -30,6 +30,8 @@
 
 #include "expr/strbuf.h"
 
+extern char **environ;
+
 typedef struct Conn {
   Httpd *h;
   int fd;
@@ -574,4 +576,39 @@ int httpd_count(Httpd *h)
   int n = h->count;
   pthread_mutex_unlock(&h->mu);
   return n;
+}
+
+/* The child's environment: no Azure or proxy variables from the parent,
+ * no 'az' on PATH, every token host on a closed loopback port unless
+ * 'env' (NAME=VALUE, NULL-terminated) says otherwise. */
+void httpd_child_env(const char *const *env)
+{
+  static const char *const prefixes[] = {
+      "AZURE_",     "IDENTITY_",   "MSI_",      "http_proxy", "https_proxy",
+      "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"};
+  char *names[512];
+  size_t n = 0;
+  for (char **e = environ; *e && n < 512; e++)
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+      if (strncmp(*e, prefixes[i], strlen(prefixes[i])) == 0) {
+        const char *eq = strchr(*e, '=');
+        names[n++] = xstrndup(*e, eq ? (size_t)(eq - *e) : strlen(*e));
+        break;
+      }
+  for (size_t i = 0; i < n; i++) {
+    unsetenv(names[i]);
+    free(names[i]);
+  }
+  setenv("PATH", "/nonexistent", 1);
+  setenv("NO_PROXY", "*", 1);
+  setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9", 1);
+  setenv("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9", 1);
+  for (size_t i = 0; env && env[i]; i++) {
+    const char *eq = strchr(env[i], '=');
+    if (!eq)
+      continue;
+    char *name = xstrndup(env[i], (size_t)(eq - env[i]));
+    setenv(name, eq + 1, 1);
+    free(name);
+  }
 }

@@ -70,6 +70,12 @@ const char *httpd_url(const Httpd *h);
 /* Number of requests served so far. */
 int httpd_count(Httpd *h);
 
+/* For a forked child about to exec adfrun: removes every Azure and proxy
+ * variable inherited from the parent, empties PATH (no 'az'), points
+ * the token hosts at a closed loopback port, then sets 'env' (NAME=VALUE
+ * strings, NULL-terminated, may be NULL). */
+void httpd_child_env(const char *const *env);
+
 /* Header value of a request (case-insensitive name), copied into 'buf';
  * returns false when absent. */
 bool httpd_header(const HttpdRequest *req, const char *name, char *buf,

@@ -134,21 +134,7 @@ static int run_adfrun(const char *const *args, const char *const *env,
   if (pid == 0) {
     dup2(ofd, 1);
     dup2(efd, 2);
-    setenv("PATH", "/nonexistent", 1); /* never the real az CLI */
-    setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9", 1);
-    unsetenv("IDENTITY_ENDPOINT");
-    unsetenv("IDENTITY_HEADER");
-    unsetenv("AZURE_CLIENT_SECRET");
-    for (size_t i = 0; env && env[i]; i++) {
-      char name[64];
-      const char *eq = strchr(env[i], '=');
-      size_t nl = eq ? (size_t)(eq - env[i]) : 0;
-      if (!eq || nl >= sizeof name)
-        continue;
-      memcpy(name, env[i], nl);
-      name[nl] = '\0';
-      setenv(name, eq + 1, 1);
-    }
+    httpd_child_env(env); /* never the real az CLI or Azure */
     const char *argv[32];
     size_t n = 0;
     argv[n++] = bin;

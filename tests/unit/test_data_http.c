@@ -537,6 +537,23 @@ static void test_http_getmetadata(Httpd *h)
           err.msg);
     val_unref(out);
   }
+
+  /* A bad httpRequestTimeout fails by name instead of meaning "none". */
+  err_clear(&err);
+  Value *spec = fx_resolve(f, "WebCsv", "{\"rel\": \"meta.csv\"}", NULL, &err);
+  Value *job = val_object_new();
+  val_object_set_take(job, "dataset", 7, spec);
+  val_object_set_take(job, "fieldList", 9, fx_json("[\"exists\"]"));
+  val_object_set_take(job, "storeSettings", 13,
+                      fx_json("{\"type\": \"HttpReadSettings\", "
+                              "\"httpRequestTimeout\": \"soon\"}"));
+  atomic_int cancel = 0;
+  out = spec ? dataop_getmetadata(job, &cancel, &err) : NULL;
+  CHECK(!out && err.code == ERR_ACTIVITY_CONFIG &&
+            strstr(err.msg, "httpRequestTimeout 'soon'"),
+        "bad httpRequestTimeout fails by name: %s", err.msg);
+  val_unref(out);
+  val_unref(job);
   factory_free(f);
 }
 

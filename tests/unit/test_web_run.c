@@ -24,7 +24,6 @@
 #include "tests/check.h"
 #include "tests/support/httpd.h"
 
-extern char **environ;
 
 #define ID_HEADER  "idh-5e1f7a9c"
 #define TOK_APP    "tok-appsvc-31d9e2"
@@ -293,41 +292,6 @@ static const char *write_doc(const char *name, const char *text,
   return path;
 }
 
-/* The child's environment: no Azure or proxy variables from the parent,
- * no 'az' on PATH, every token host on a closed loopback port unless
- * 'env' (NAME=VALUE, NULL-terminated) says otherwise. */
-static void child_env(const char *const *env)
-{
-  static const char *const prefixes[] = {
-      "AZURE_",     "IDENTITY_",   "MSI_",      "http_proxy", "https_proxy",
-      "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"};
-  char *names[512];
-  size_t n = 0;
-  for (char **e = environ; *e && n < 512; e++)
-    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
-      if (strncmp(*e, prefixes[i], strlen(prefixes[i])) == 0) {
-        const char *eq = strchr(*e, '=');
-        names[n++] = xstrndup(*e, eq ? (size_t)(eq - *e) : strlen(*e));
-        break;
-      }
-  for (size_t i = 0; i < n; i++) {
-    unsetenv(names[i]);
-    free(names[i]);
-  }
-  setenv("PATH", "/nonexistent", 1);
-  setenv("NO_PROXY", "*", 1);
-  setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9", 1);
-  setenv("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9", 1);
-  for (size_t i = 0; env && env[i]; i++) {
-    const char *eq = strchr(env[i], '=');
-    if (!eq)
-      continue;
-    char *name = xstrndup(env[i], (size_t)(eq - env[i]));
-    setenv(name, eq + 1, 1);
-    free(name);
-  }
-}
-
 typedef struct Run {
   int rc;
   char *out, *err, *report;
@@ -357,7 +321,7 @@ static void run_adfrun(const char *pipeline, const char *const *extra,
   if (pid == 0) {
     if (!freopen(of, "w", stdout) || !freopen(ef, "w", stderr))
       _exit(126);
-    child_env(env);
+    httpd_child_env(env);
     const char *argv[40];
     size_t n = 0;
     argv[n++] = getenv("ADFRUN");
