@@ -268,12 +268,6 @@ BI_FN(bi_base64_to_string)
   return decode(cx, argv, C_BASE64, false, err);
 }
 
-BI_FN(bi_decode_base64)
-{
-  (void)argc;
-  return decode(cx, argv, C_BASE64, false, err);
-}
-
 BI_FN(bi_base64_to_binary)
 {
   (void)argc;
@@ -313,12 +307,6 @@ BI_FN(bi_data_uri_to_binary)
   return decode(cx, argv, C_DATA_URI, true, err);
 }
 
-BI_FN(bi_decode_data_uri)
-{
-  (void)argc;
-  return decode(cx, argv, C_DATA_URI, true, err);
-}
-
 BI_FN(bi_data_uri_to_string)
 {
   (void)argc;
@@ -331,23 +319,18 @@ BI_FN(bi_decode_uri_component)
   return decode(cx, argv, C_URI, false, err);
 }
 
-BI_FN(bi_uri_component_to_string)
-{
-  (void)argc;
-  return decode(cx, argv, C_URI, false, err);
-}
-
 BI_FN(bi_uri_component_to_binary)
 {
   (void)argc;
   return decode(cx, argv, C_URI, true, err);
 }
 
-static Value *encode_uri(EvalCtx *cx, Value *const *argv, Err *err)
+BI_FN(bi_encode_uri_component)
 {
   StrBuf sb;
   Value *v;
 
+  (void)argc;
   if (!bi_want_string(cx, argv, 0, err))
     return NULL;
   sb_init(&sb);
@@ -355,18 +338,6 @@ static Value *encode_uri(EvalCtx *cx, Value *const *argv, Err *err)
   v = val_string_from_sb(&sb);
   sb_fini(&sb);
   return v;
-}
-
-BI_FN(bi_encode_uri_component)
-{
-  (void)argc;
-  return encode_uri(cx, argv, err);
-}
-
-BI_FN(bi_uri_component)
-{
-  (void)argc;
-  return encode_uri(cx, argv, err);
 }
 
 /* ---- bool / int / float / string / json ------------------------------ */

@@ -113,17 +113,13 @@ BI_FN(bi_create_array);
 BI_FN(bi_data_uri);
 BI_FN(bi_data_uri_to_binary);
 BI_FN(bi_data_uri_to_string);
-BI_FN(bi_decode_base64);
-BI_FN(bi_decode_data_uri);
 BI_FN(bi_decode_uri_component);
 BI_FN(bi_encode_uri_component);
 BI_FN(bi_float);
 BI_FN(bi_int);
 BI_FN(bi_json);
 BI_FN(bi_string);
-BI_FN(bi_uri_component);
 BI_FN(bi_uri_component_to_binary);
-BI_FN(bi_uri_component_to_string);
 
 /* ---- XML functions (bi_xml.c) ---------------------------------------- */
 BI_FN(bi_xml);

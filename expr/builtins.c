@@ -16,7 +16,9 @@
 
 /* ---- The table ------------------------------------------------------- */
 
-/* Rows are in case-insensitive order so builtin_find() can bsearch. */
+/* Rows are in case-insensitive order so builtin_find() can bsearch.
+ * ADF's aliases (decodeBase64, decodeDataUri, uriComponent,
+ * uriComponentToString) share their twin's implementation. */
 /* clang-format off */
 static const Builtin builtins[] = {
   /* ADF name               min max       implementation               flags */
@@ -48,8 +50,8 @@ static const Builtin builtins[] = {
   { "dayOfMonth",            1, 1,        bi_day_of_month,               0 },
   { "dayOfWeek",             1, 1,        bi_day_of_week,                0 },
   { "dayOfYear",             1, 1,        bi_day_of_year,                0 },
-  { "decodeBase64",          1, 1,        bi_decode_base64,              0 },
-  { "decodeDataUri",         1, 1,        bi_decode_data_uri,            0 },
+  { "decodeBase64",          1, 1,        bi_base64_to_string,           0 },
+  { "decodeDataUri",         1, 1,        bi_data_uri_to_binary,         0 },
   { "decodeUriComponent",    1, 1,        bi_decode_uri_component,       0 },
   { "div",                   2, 2,        bi_div,                        0 },
   { "empty",                 1, 1,        bi_empty,                      0 },
@@ -103,9 +105,9 @@ static const Builtin builtins[] = {
   { "toUpper",               1, 1,        bi_to_upper,                   0 },
   { "trim",                  1, 1,        bi_trim,                       0 },
   { "union",                 1, ARGS_ANY, bi_union,                      0 },
-  { "uriComponent",          1, 1,        bi_uri_component,              0 },
+  { "uriComponent",          1, 1,        bi_encode_uri_component,       0 },
   { "uriComponentToBinary",  1, 1,        bi_uri_component_to_binary,    0 },
-  { "uriComponentToString",  1, 1,        bi_uri_component_to_string,    0 },
+  { "uriComponentToString",  1, 1,        bi_decode_uri_component,       0 },
   { "utcNow",                0, 1,        bi_utc_now,                    0 },
   { "variables",             1, 1,        eval_bi_variables,             0 },
   { "xml",                   1, 1,        bi_xml,                        0 },

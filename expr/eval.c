@@ -440,6 +440,32 @@ static const Value *ev_member(EvalCtx *cx, const Node *n, Value **hold,
   return err_is_set(err) ? NULL : val_null();
 }
 
+/* The error of t[i] when i has the wrong kind for t, or t cannot be
+ * indexed at all; the message quotes i as ADF text. */
+static void index_fail(EvalCtx *cx, const Node *n, const Value *t,
+                       const Value *i, Err *err)
+{
+  StrBuf sb;
+
+  sb_init(&sb);
+  val_to_adf_string(i, &sb);
+  if (val_kind(t) == VAL_ARRAY)
+    fail_node(cx, n, ERR_EXPR_INDEX, err,
+              "The expression '%s' cannot be evaluated because property "
+              "'%s' cannot be selected. Array elements can only be "
+              "selected using an integer index.",
+              eval_expr_text(cx), sb.s);
+  else if (val_kind(t) == VAL_OBJECT)
+    fail_node(cx, n, ERR_EXPR_INDEX, err,
+              "The expression '%s' cannot be evaluated because property "
+              "'%s' cannot be selected. Object properties can only be "
+              "selected using a string.",
+              eval_expr_text(cx), sb.s);
+  else
+    not_selectable(cx, n, t, sb.s, err);
+  sb_fini(&sb);
+}
+
 /* target[index], target?[index] */
 static __attribute__((noinline)) const Value *
 ev_index(EvalCtx *cx, const Node *n, Value **hold, Err *err)
@@ -458,15 +484,7 @@ ev_index(EvalCtx *cx, const Node *n, Value **hold, Err *err)
   switch (val_kind(t)) {
   case VAL_ARRAY:
     if (val_kind(i) != VAL_INT) {
-      StrBuf sb;
-      sb_init(&sb);
-      val_to_adf_string(i, &sb);
-      fail_node(cx, n, ERR_EXPR_INDEX, err,
-                "The expression '%s' cannot be evaluated because property "
-                "'%s' cannot be selected. Array elements can only be "
-                "selected using an integer index.",
-                eval_expr_text(cx), sb.s);
-      sb_fini(&sb);
+      index_fail(cx, n, t, i, err);
       break;
     }
     if (val_get_int(i) >= 0 && (uint64_t)val_get_int(i) < val_array_len(t)) {
@@ -481,15 +499,7 @@ ev_index(EvalCtx *cx, const Node *n, Value **hold, Err *err)
     break;
   case VAL_OBJECT:
     if (val_kind(i) != VAL_STRING) {
-      StrBuf sb;
-      sb_init(&sb);
-      val_to_adf_string(i, &sb);
-      fail_node(cx, n, ERR_EXPR_INDEX, err,
-                "The expression '%s' cannot be evaluated because property "
-                "'%s' cannot be selected. Object properties can only be "
-                "selected using a string.",
-                eval_expr_text(cx), sb.s);
-      sb_fini(&sb);
+      index_fail(cx, n, t, i, err);
       break;
     }
     r = val_object_peek_ci(t, val_str(i), val_strlen(i));
@@ -497,13 +507,8 @@ ev_index(EvalCtx *cx, const Node *n, Value **hold, Err *err)
       no_property(cx, n, t, val_str(i), err);
     break;
   default:
-    if (val_kind(t) != VAL_NULL || !n->null_safe) {
-      StrBuf sb;
-      sb_init(&sb);
-      val_to_adf_string(i, &sb);
-      not_selectable(cx, n, t, sb.s, err);
-      sb_fini(&sb);
-    }
+    if (val_kind(t) != VAL_NULL || !n->null_safe)
+      index_fail(cx, n, t, i, err);
     break;
   }
   drop(hi);

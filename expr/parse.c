@@ -210,26 +210,22 @@ static Node *new_node(Parser *P, NodeKind k, size_t off)
 
 /* ---- Function resolution ------------------------------------------------ */
 
-typedef struct Special {
+/* The table rows the evaluator implements itself (accessors read the
+ * EvalEnv; and/or/if are lazy).  Their arity comes from the table like
+ * every other row's (ADF's and/or take exactly two: ADF-SPEC 1.3). */
+static const struct {
   const char *name;
-  uint32_t len;
   CallKind kind;
-  int min, max;
-} Special;
-
-/* The functions the evaluator implements itself (accessors read the
- * EvalEnv; and/or/if are lazy).  ADF's and/or take exactly two
- * arguments (ADF-SPEC 1.3). */
-static const Special specials[] = {
-    {"activity", 8, CALL_ACTIVITY, 1, 1},
-    {"and", 3, CALL_AND, 2, 2},
-    {"dataset", 7, CALL_DATASET, 0, 0},
-    {"if", 2, CALL_IF, 3, 3},
-    {"item", 4, CALL_ITEM, 0, 0},
-    {"linkedService", 13, CALL_LINKED_SERVICE, 0, 0},
-    {"or", 2, CALL_OR, 2, 2},
-    {"pipeline", 8, CALL_PIPELINE, 0, 0},
-    {"variables", 9, CALL_VARIABLES, 1, 1},
+} specials[] = {
+    {"activity", CALL_ACTIVITY},
+    {"and", CALL_AND},
+    {"dataset", CALL_DATASET},
+    {"if", CALL_IF},
+    {"item", CALL_ITEM},
+    {"linkedService", CALL_LINKED_SERVICE},
+    {"or", CALL_OR},
+    {"pipeline", CALL_PIPELINE},
+    {"variables", CALL_VARIABLES},
 };
 
 static bool name_eq_ci(const char *a, size_t alen, const char *b)
@@ -256,24 +252,14 @@ typedef struct FnInfo {
   int min, max;
 } FnInfo;
 
-/* The slow, authoritative lookup: specials first, then the builtin
- * table.  False for an unknown name or a table row without an
+/* The slow, authoritative lookup in the builtin table.  False for an
+ * unknown name or a row with neither a special kind nor an
  * implementation. */
 static bool fn_lookup_slow(const char *name, size_t len, FnInfo *out)
 {
-  for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
-    if (len == specials[i].len && name_eq_ci(name, len, specials[i].name)) {
-      const Special *sp = &specials[i];
-      *out = (FnInfo){.name = sp->name,
-                      .len = sp->len,
-                      .kind = sp->kind,
-                      .min = sp->min,
-                      .max = sp->max};
-      return true;
-    }
-  }
   const Builtin *bi = builtin_find(name, len);
-  if (!bi || !bi->fn)
+
+  if (!bi)
     return false;
   *out = (FnInfo){.name = bi->name,
                   .len = (uint32_t)strlen(bi->name),
@@ -281,7 +267,14 @@ static bool fn_lookup_slow(const char *name, size_t len, FnInfo *out)
                   .bi = bi,
                   .min = bi->min_args,
                   .max = bi->max_args};
-  return true;
+  for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
+    if (strcmp(specials[i].name, bi->name) == 0) {
+      out->kind = specials[i].kind;
+      out->bi = NULL;
+      return true;
+    }
+  }
+  return bi->fn != NULL;
 }
 
 /* A case-insensitive hash set over the same names, filled on first use
@@ -328,7 +321,7 @@ static void fn_insert(const char *name, size_t len)
       return;
     }
     if (slot->len == len && fn_eq_fold(slot->name, name, len))
-      return; /* already there (a special shadows its table row) */
+      return; /* already there */
   }
 }
 
@@ -337,9 +330,7 @@ static void fn_build(void)
   size_t n = builtin_count();
 
   /* Keep the load factor at or below 1/2; beyond that, fall back. */
-  if (n + sizeof(specials) / sizeof(specials[0]) <= FN_SLOTS / 2) {
-    for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
-      fn_insert(specials[i].name, specials[i].len);
+  if (n <= FN_SLOTS / 2) {
     for (size_t i = 0; i < n; i++)
       fn_insert(builtin_at(i)->name, strlen(builtin_at(i)->name));
   }

@@ -178,3 +178,27 @@ int hex_digit_value(char c)
     return c - 'A' + 10;
   return -1;
 }
+
+char *sb_read_file(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  char buf[8192];
+  StrBuf sb;
+  size_t n;
+  int ok;
+
+  if (!f)
+    return NULL;
+  sb_init(&sb);
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+    sb_put(&sb, buf, n);
+  ok = !ferror(f);
+  fclose(f);
+  if (!ok) {
+    sb_fini(&sb);
+    return NULL;
+  }
+  if (len)
+    *len = sb.len;
+  return sb_take(&sb);
+}

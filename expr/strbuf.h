@@ -50,4 +50,10 @@ int hex_digit_value(char c);
  * allocate afresh. */
 char *sb_take(StrBuf *sb);
 
+/* The whole of file 'path', bytes as they are (no BOM or encoding
+ * handling: interp/ code reads definitions with load_file_utf8()), as a
+ * NUL-terminated malloc'd string owned by the caller; its length goes to
+ * *len unless len is NULL.  NULL when the file cannot be opened or read. */
+char *sb_read_file(const char *path, size_t *len);
+
 #endif /* EXPR_STRBUF_H */

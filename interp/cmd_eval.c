@@ -18,6 +18,7 @@
 #include "expr/json.h"
 #include "expr/strbuf.h"
 #include "expr/value.h"
+#include "interp/load.h"
 
 static const char usage[] =
     "usage: adfrun eval '<template>' [--context FILE] [--explain]\n"
@@ -42,34 +43,17 @@ static const char usage[] =
     "\n"
     "exit status: 0 ok, 1 expression error, 2 usage or unreadable input\n";
 
-static char *slurp(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  StrBuf sb;
-  char buf[8192];
-  size_t n;
-
-  if (!f)
-    return NULL;
-  sb_init(&sb);
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-    sb_put(&sb, buf, n);
-  fclose(f);
-  *len = sb.len;
-  return sb_take(&sb);
-}
-
 /* Reads and parses the --context file.  Returns a new reference, or NULL
  * after printing the problem. */
 static Value *load_context(const char *path)
 {
   size_t len;
-  char *text = slurp(path, &len);
   Err err = ERR_INIT;
+  char *text = load_file_utf8(path, &len, &err);
   Value *v;
 
   if (!text) {
-    fprintf(stderr, "adfrun eval: cannot read context file '%s'\n", path);
+    err_print(&err, stderr);
     return NULL;
   }
   v = json_parse(text, len, NULL, &err);
@@ -179,11 +163,12 @@ fail:
 static int eval_batch(const char *path, const Value *dflt)
 {
   size_t len;
-  char *text = slurp(path, &len);
+  Err err = ERR_INIT;
+  char *text = load_file_utf8(path, &len, &err);
   StrBuf out;
 
   if (!text) {
-    fprintf(stderr, "adfrun eval: cannot read batch file '%s'\n", path);
+    err_print(&err, stderr);
     return EXIT_USAGE;
   }
   sb_init(&out);

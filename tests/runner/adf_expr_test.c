@@ -27,33 +27,16 @@ typedef struct Lines {
   int n;
 } Lines;
 
-static char *read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  StrBuf sb;
-  char buf[4096];
-  size_t n;
-
-  if (!f)
-    return NULL;
-  sb_init(&sb);
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-    sb_put(&sb, buf, n);
-  fclose(f);
-  *len = sb.len;
-  return sb_take(&sb);
-}
-
 static void split_lines(char *text, Lines *out)
 {
   int cap = 64;
-  out->v = malloc(sizeof(char *) * (size_t)cap);
+  out->v = xmalloc(sizeof(char *) * (size_t)cap);
   out->n = 0;
   for (char *p = text; *p || p == text;) {
     char *nl = strchr(p, '\n');
     if (out->n == cap) {
       cap *= 2;
-      out->v = realloc(out->v, sizeof(char *) * (size_t)cap);
+      out->v = xrealloc(out->v, sizeof(char *) * (size_t)cap);
     }
     out->v[out->n++] = p;
     if (!nl)
@@ -174,11 +157,12 @@ done:
 static int run_file(const char *file)
 {
   size_t len;
-  char *text = read_file(file, &len);
+  char *text = sb_read_file(file, &len);
   Lines L;
   Value *cur_ctx = NULL;
   char fail_code[64] = "";
   bool raw = false;
+  int groups = 0;
 
   if (!text) {
     printf("%s: cannot read\n", file);
@@ -225,7 +209,19 @@ static int run_file(const char *file)
               fail_code[0] ? fail_code : NULL, raw);
     fail_code[0] = '\0';
     raw = false;
+    groups++;
     i += 3;
+  }
+  /* A directive with no group after it, or a file without a single
+   * group, would otherwise pass without testing anything. */
+  if (fail_code[0] || raw) {
+    printf("%s: %s without a group after it\n", file,
+           raw ? "%%RAWJSON" : "%%FAIL");
+    n_failed++;
+  }
+  if (groups == 0) {
+    printf("%s: no test groups\n", file);
+    n_failed++;
   }
   val_unref(cur_ctx);
   free(L.v);

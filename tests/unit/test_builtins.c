@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "expr/builtins.h"
+#include "expr/parse.h"
 #include "expr/strbuf.h"
 #include "expr/value.h"
 #include "tests/check.h"
@@ -51,22 +52,6 @@ static const char *const accessors[] = {
 
 #define N_ADF (sizeof(adf_functions) / sizeof(adf_functions[0]))
 #define N_ACC (sizeof(accessors) / sizeof(accessors[0]))
-
-static char *read_file(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  StrBuf sb;
-  char buf[4096];
-  size_t n;
-
-  if (!f)
-    return NULL;
-  sb_init(&sb);
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-    sb_put(&sb, buf, n);
-  fclose(f);
-  return sb_take(&sb);
-}
 
 static bool in_list(const char *name, const char *const *list, size_t n)
 {
@@ -134,6 +119,73 @@ static void check_find(void)
           "'%s' must be unknown", unknown[i]);
   /* The length bounds the name: "concat(" must find concat. */
   CHECK(builtin_find("concat(", 6) != NULL, "length-bounded lookup");
+}
+
+/* Parses "@<name>(1, 1, ...)" with 'n' arguments into *t (arena *a, to
+ * be finalised by the caller).  The source is gone on return: node
+ * 'name' fields must not be read. */
+static bool parse_call(const char *name, int n, Template *t, Arena *a, Err *err)
+{
+  StrBuf src;
+  bool ok;
+
+  sb_init(&src);
+  sb_printf(&src, "@%s(", name);
+  for (int i = 0; i < n; i++)
+    sb_puts(&src, i ? ", 1" : "1");
+  sb_putc(&src, ')');
+  expr_arena_init(a, NULL, 0);
+  ok = expr_parse_template(a, src.s, src.len, t, err);
+  sb_fini(&src);
+  return ok;
+}
+
+/* The parser's name cache (parse.c) must resolve every row, in any case,
+ * to that row with the row's arity, the same as builtin_find(). */
+static void check_parser_resolution(void)
+{
+  for (size_t i = 0; i < builtin_count(); i++) {
+    const Builtin *b = builtin_at(i);
+    char up[64];
+    size_t k;
+    Template t;
+    Arena a;
+    Err err = ERR_INIT;
+
+    for (k = 0; b->name[k] && k + 1 < sizeof(up); k++)
+      up[k] = (char)((k & 1) ? toupper((unsigned char)b->name[k])
+                             : tolower((unsigned char)b->name[k]));
+    up[k] = '\0';
+    if (parse_call(up, b->min_args, &t, &a, &err)) {
+      const Node *n = t.segs[0].root;
+      CHECK(n->kind == N_CALL && n->fn_name == b->name &&
+                n->max_args == b->max_args &&
+                (n->call == CALL_BUILTIN ? n->bi == b : n->bi == NULL),
+            "parser resolves '%s' to its row", up);
+      CHECK(n->call != CALL_BUILTIN || b->fn != NULL,
+            "'%s' without implementation is called as a builtin", b->name);
+      expr_template_release(&t);
+    } else {
+      CHECK(false, "'%s' with %d arguments: %s", up, b->min_args, err.msg);
+    }
+    expr_arena_fini(&a);
+    if (b->max_args != ARGS_ANY) {
+      err_clear(&err);
+      CHECK(!parse_call(b->name, b->max_args + 1, &t, &a, &err) &&
+                err.code == ERR_EXPR_ARITY,
+            "'%s' with %d arguments must be an arity error", b->name,
+            b->max_args + 1);
+      expr_arena_fini(&a);
+    }
+    if (b->min_args > 0) {
+      err_clear(&err);
+      CHECK(!parse_call(b->name, b->min_args - 1, &t, &a, &err) &&
+                err.code == ERR_EXPR_ARITY,
+            "'%s' with %d arguments must be an arity error", b->name,
+            b->min_args - 1);
+      expr_arena_fini(&a);
+    }
+  }
 }
 
 /* Every row has "## name"; every "## name" is a row. */
@@ -261,9 +313,10 @@ int main(void)
 
   check_table();
   check_find();
+  check_parser_resolution();
   check_direct_calls();
-  doc = read_file("docs/functions.md");
-  tests = read_file("tests/expr/doc-examples.test");
+  doc = sb_read_file("docs/functions.md", NULL);
+  tests = sb_read_file("tests/expr/doc-examples.test", NULL);
   CHECK(doc != NULL, "cannot read docs/functions.md (run from the repo root)");
   CHECK(tests != NULL, "cannot read tests/expr/doc-examples.test");
   if (doc && tests) {

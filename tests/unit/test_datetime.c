@@ -1,8 +1,9 @@
-/* tests/unit/test_datetime.c -- unit tests for expr/datetime.c (standalone
- * program) Covers the Logic Apps documented examples, every .NET format
- * specifier and custom token, parsing forms, arithmetic edge cases and DST
- * boundaries. Prints "N passed, N failed" last and exits non-zero on any
- * failure.
+/*
+ * tests/unit/test_datetime.c -- unit tests for expr/datetime.c
+ *
+ * Covers the Logic Apps documented examples, every .NET format specifier
+ * and custom token, parsing forms, arithmetic edge cases and DST
+ * boundaries.  Prints "N passed, N failed" last; non-zero exit on failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
