@@ -268,20 +268,27 @@ static ActStep foreach_start(ActRun *run, Err *err)
   bc = ctl_prop(run, "batchCount");
   if (bc) {
     Value *x = act_eval(run, bc, err);
+    char *end = NULL;
+    batch = -1;
     if (x && val_kind(x) == VAL_INT)
       batch = val_get_int(x);
-    else if (x && val_kind(x) == VAL_STRING)
-      batch = strtoll(val_str(x), NULL, 10);
+    else if (x && val_kind(x) == VAL_STRING && val_strlen(x)) {
+      batch = strtoll(val_str(x), &end, 10);
+      if (*end)
+        batch = -1;
+    }
+    /* ADF accepts 1..50 (the service refuses anything else at publish);
+     * clamping silently would run a different pipeline. */
+    if (x && (batch < 1 || batch > 50))
+      err_set(err, ERR_ACTIVITY_CONFIG, NULL,
+              "ForEach '%s': batchCount must be an integer from 1 to 50",
+              d->name);
     val_unref(x);
   }
   if (err_is_set(err)) {
     val_unref(items);
     return ACT_DONE;
   }
-  if (batch < 1)
-    batch = 1;
-  if (batch > 50)
-    batch = 50;
   in = val_object_new();
   val_object_set(in, "items", items);
   act_set_input_take(run, in);

@@ -252,20 +252,47 @@ static void replace_all(StrBuf *sb, const char *needle, size_t nl)
   *sb = out;
 }
 
+typedef struct Needle {
+  char *s; /* owned */
+  size_t len;
+} Needle;
+
+static int longer_first(const void *a, const void *b)
+{
+  const Needle *x = a, *y = b;
+  return x->len < y->len ? 1 : x->len > y->len ? -1 : 0;
+}
+
+/* Replaces every secret, raw and JSON-escaped, longest first: a short
+ * secret that is part of a longer one must not leave the rest of the
+ * longer one showing. */
 static void redact(StrBuf *sb, const char *const *secrets, size_t n)
 {
-  size_t i;
+  Needle *nd;
+  size_t i, k = 0;
 
+  if (!n)
+    return;
+  nd = xcalloc(2 * n, sizeof(*nd));
   for (i = 0; i < n; i++) {
     StrBuf q;
     size_t l = strlen(secrets[i]);
-    replace_all(sb, secrets[i], l);
+    nd[k].s = xstrndup(secrets[i], l);
+    nd[k++].len = l;
     sb_init(&q);
     val_json_quote(&q, secrets[i], l);
-    if (q.len > 2 && (q.len - 2 != l || memcmp(q.s + 1, secrets[i], l)))
-      replace_all(sb, q.s + 1, q.len - 2);
+    if (q.len > 2 && (q.len - 2 != l || memcmp(q.s + 1, secrets[i], l))) {
+      nd[k].s = xstrndup(q.s + 1, q.len - 2);
+      nd[k++].len = q.len - 2;
+    }
     sb_fini(&q);
   }
+  qsort(nd, k, sizeof(*nd), longer_first);
+  for (i = 0; i < k; i++) {
+    replace_all(sb, nd[i].s, nd[i].len);
+    free(nd[i].s);
+  }
+  free(nd);
 }
 
 char *report_to_json(const Value *report, const char *const *secrets,

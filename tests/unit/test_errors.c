@@ -12,24 +12,9 @@
 #include "expr/strbuf.h"
 #include "tests/check.h"
 
-static char *slurp(const char *path)
-{
-  FILE *fp = fopen(path, "rb");
-  if (!fp)
-    return NULL;
-  StrBuf sb;
-  sb_init(&sb);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-    sb_put(&sb, buf, n);
-  fclose(fp);
-  return sb_take(&sb);
-}
-
 int main(void)
 {
-  char *doc = slurp("docs/errors.md");
+  char *doc = sb_read_file("docs/errors.md", NULL);
   CHECK(doc != NULL, "docs/errors.md readable (run from the repo root)");
   for (int c = 0; c < ERR__COUNT; c++) {
     const char *name = err_code_name((ErrCode)c);

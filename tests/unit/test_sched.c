@@ -267,8 +267,24 @@ static void test_append_linear(void)
   pipeline_free(pl);
 }
 
+/* A short secret inside a longer one must not leave the rest showing,
+ * whatever order they were registered in; JSON-escaped spellings too. */
+static void test_redact(void)
+{
+  const char *secrets[] = {"abcd", "xx-abcd-yy", "p\"w\\d"};
+  char *r = report_redact("a xx-abcd-yy b abcd c", secrets, 3);
+  CHECK(strcmp(r, "a *** b *** c") == 0, "nested secrets: %s", r);
+  free(r);
+  Value *v = val_cstr("p\"w\\d");
+  char *j = report_to_json(v, secrets, 3, 0);
+  CHECK(strcmp(j, "\"***\"") == 0, "JSON-escaped secret: %s", j);
+  free(j);
+  val_unref(v);
+}
+
 int main(void)
 {
+  test_redact();
   test_clock();
   test_mocks();
   test_statuses();
