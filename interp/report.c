@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "interp/clock.h"
 #include "interp/run.h"
@@ -103,7 +104,8 @@ static bool secure_flag(const ActivityDef *d, const char *k)
     return false;
   if (val_kind(v) == VAL_BOOL)
     return val_get_bool(v);
-  return val_kind(v) == VAL_STRING && strcmp(val_str(v), "true") == 0;
+  /* "True" as well as "true": a secret must not leak over a case. */
+  return val_kind(v) == VAL_STRING && strcasecmp(val_str(v), "true") == 0;
 }
 
 static Value *entry_value(const PipelineRun *run, const RepEntry *e)
